@@ -1,0 +1,228 @@
+"""``Function``: one differentiable operation, and one node of the backward graph.
+
+Every op is a subclass with two static methods side by side::
+
+    class Mul(Function):
+        '''z = a * b.   dz/da = b,   dz/db = a'''
+
+        @staticmethod
+        def forward(ctx, a, b):          # numpy arrays in, a numpy array out
+            ctx.save_for_backward(a, b)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):            # g = dL/dz; return dL/da, dL/db
+            a, b = ctx.saved_tensors
+            return g * b, g * a
+
+``Mul.apply(x, y)`` runs ``forward`` on the tensors' arrays and, when gradients are wanted,
+keeps the instance (``ctx``) as the ``grad_fn`` of the result: it remembers which node or leaf
+produced each input (``next_edges``), their shapes, and what ``forward`` saved.
+
+Backward rules are written with operators and with :mod:`autograd_core._generic` functions
+that work on numpy arrays *and* on Tensors. The engine runs them on arrays (fast), or, with
+``create_graph=True``, on Tensors, so the backward pass itself is recorded and can be
+differentiated again. For that, anything differentiable a rule needs must go through
+``save_for_backward`` (the engine then hands back the graph-connected tensor);
+plain attributes on ``ctx`` are for shapes, masks and indices only.
+
+The engine reduces each returned gradient to its input's shape (undoing broadcasting) in one
+place, so rules may return gradients of the broadcast shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .grad_mode import STATE
+
+_F64 = np.dtype(np.float64)
+_ENGINE_FIELDS = frozenset(
+    ("next_edges", "in_shapes", "_pre_hooks", "_retain", "_trace", "_saved_src", "_freed")
+)
+
+
+class Function:
+    """Base of every op. Subclasses define ``forward(ctx, *arrays, **params)`` and
+    ``backward(ctx, grad)``; call them through ``Op.apply(*tensors, **params)``."""
+
+    #: False for ops whose backward is not itself differentiable (conv, pooling).
+    double_backward = True
+    #: Results are float32 unless an input is float64 (int / int gives float32, as PyTorch);
+    #: True for the ops that may make float64 on purpose (a cast).
+    keeps_float64 = False
+
+    # Defaults on the class, so that a node only stores what it uses.
+    _saved: tuple = ()
+    _saved_src: tuple | None = None
+    _pre_hooks: list | None = None
+    _retain: Any = None
+    _trace: Any = None
+    _freed = False
+    next_edges: tuple = ()
+    in_shapes: tuple = ()
+
+    # -- the two methods every op defines -------------------------------------------------
+    @staticmethod
+    def forward(ctx: "Function", *args: Any, **params: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: "Function", grad: Any) -> Any:
+        raise NotImplementedError
+
+    # -- what forward uses -------------------------------------------------------------------
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep arrays (inputs, the output, or constants) for ``backward``."""
+        self._saved = arrays
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self._freed:
+            raise RuntimeError(_freed_message(self))
+        return self._saved
+
+    @property
+    def needs_input_grad(self) -> tuple:
+        """For each input, whether a gradient must be computed for it (skip the others)."""
+        return tuple(e is not None for e in self.next_edges)
+
+    @property
+    def name(self) -> str:
+        """The op's name as the graph drawing and error messages show it (``MulBackward``)."""
+        return type(self).__name__ + "Backward"
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+    # -- building the graph -----------------------------------------------------------------
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> Any:
+        """Run the op on Tensors and, if any input requires grad, record it in the graph."""
+        from .tensor import Tensor  # a cycle at import time only
+
+        ctx = object.__new__(cls)
+        raw = cls.forward(ctx, *[t.data for t in inputs], **params)
+        out = raw if type(raw) is np.ndarray else np.asarray(raw)
+        if out.dtype is _F64 and not cls.keeps_float64:
+            for t in inputs:
+                if t.data.dtype is _F64:
+                    break
+            else:
+                out = out.astype(np.float32)
+        needs = False
+        if STATE.enabled:
+            for t in inputs:
+                if t.requires_grad:
+                    needs = True
+                    break
+        if not needs:
+            result = Tensor._make(out, False, None)
+            if STATE.anomaly:
+                _anomaly_check_forward(ctx, inputs, result)
+            return result
+        ctx.next_edges = tuple(
+            t.grad_fn if t.grad_fn is not None else (t if t.requires_grad else None)
+            for t in inputs
+        )
+        ctx.in_shapes = tuple(t.data.shape for t in inputs)
+        result = Tensor._make(out, True, ctx)
+        if ctx._saved:
+            ctx._bind_saved(inputs, raw, result)
+        if STATE.anomaly:
+            _anomaly_check_forward(ctx, inputs, result)
+        return result
+
+    def _bind_saved(self, inputs: tuple, raw_out: Any, result: Any) -> None:
+        """Note where each saved array came from (input i, the output, or a constant) and the
+        version of that tensor now, so that backward can detect in-place changes and, with
+        ``create_graph``, hand back graph-connected tensors."""
+        src = []
+        for a in self._saved:
+            for i, t in enumerate(inputs):
+                if a is t.data:
+                    src.append((i, t._vc, t._vc[0]))
+                    break
+            else:
+                if a is raw_out:
+                    src.append((-1, result._vc, 0))
+                else:
+                    src.append(None)
+        self._saved_src = tuple(src)
+
+    # -- used by the engine -------------------------------------------------------------------
+    def _check_versions(self) -> None:
+        if self._freed:
+            raise RuntimeError(_freed_message(self))
+        if self._saved_src is None:
+            return
+        for k, s in enumerate(self._saved_src):
+            if s is not None and s[1][0] != s[2]:
+                a = self._saved[k]
+                what = "its output" if s[0] == -1 else f"its input {s[0]}"
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified "
+                    f"by an inplace operation: {self.name} saved {what} "
+                    f"[{a.dtype}{list(a.shape)}], which is now at version {s[1][0]}; expected "
+                    f"version {s[2]} instead. Use an out-of-place operation (x = x + y, not "
+                    f"x += y), or clone the tensor before changing it."
+                )
+
+    def _graph_saved(self) -> tuple:
+        """The saved values as Tensors connected to the graph (for ``create_graph=True``)."""
+        from .tensor import Tensor
+
+        out = []
+        src = self._saved_src or (None,) * len(self._saved)
+        for a, s in zip(self._saved, src):
+            if s is None:
+                out.append(Tensor._make(np.asarray(a), False, None))
+            elif s[0] == -1:
+                out.append(Tensor._make(np.asarray(a), True, self))
+            else:
+                edge = self.next_edges[s[0]]
+                if isinstance(edge, Tensor):
+                    out.append(edge)
+                else:
+                    out.append(Tensor._make(np.asarray(a), edge is not None, edge))
+        return tuple(out)
+
+    def _release(self) -> None:
+        """Free what forward saved (after a backward without ``retain_graph``)."""
+        d = self.__dict__
+        dropped = bool(self._saved)
+        for k in [k for k, v in d.items() if k not in _ENGINE_FIELDS and isinstance(v, np.ndarray)]:
+            del d[k]
+            dropped = True
+        if dropped:
+            self._saved = ()
+            self._freed = True
+
+
+class GraphCtx:
+    """What a backward rule sees with ``create_graph=True``: the node's attributes, with
+    ``saved_tensors`` as graph-connected Tensors."""
+
+    def __init__(self, node: Function) -> None:
+        self._node = node
+        self.saved_tensors = node._graph_saved()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._node, name)
+
+
+def _freed_message(node: Function) -> str:
+    return (
+        f"Trying to backward through the graph a second time (or to use saved tensors after "
+        f"they were freed): {node.name} already released what it saved. Pass "
+        f"retain_graph=True to the first backward() or autograd_core.grad() call if you need "
+        f"to backward through the graph again."
+    )
+
+
+def _anomaly_check_forward(ctx: Function, inputs: tuple, result: Any) -> None:
+    from .anomaly import check_forward
+
+    check_forward(ctx, inputs, result)

@@ -1,0 +1,83 @@
+"""Gradient mode: whether new operations are recorded in the graph.
+
+``no_grad``, ``enable_grad`` and ``set_grad_enabled`` work as context managers and as
+decorators, and, like PyTorch's, the mode is per thread.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any, Callable, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _State(threading.local):
+    """Per-thread flags read by every op: keep them plain attributes (read on the hot path)."""
+
+    def __init__(self) -> None:
+        self.enabled = True
+        self.anomaly = False
+
+
+STATE = _State()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations on tensors that require grad are being recorded."""
+    return STATE.enabled
+
+
+class _GradMode:
+    """Base of the three grad-mode switches: a context manager that is also a decorator."""
+
+    _mode: bool
+
+    def __enter__(self) -> None:
+        self._prev = STATE.enabled
+        STATE.enabled = self._mode
+
+    def __exit__(self, *exc: object) -> None:
+        STATE.enabled = self._prev
+
+    def __call__(self, fn: F) -> F:
+        mode = self._mode
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_GradMode):
+    """Do not record operations: results have ``requires_grad=False`` and no ``grad_fn``.
+
+    >>> with no_grad():
+    ...     w -= lr * w.grad      # an update that is not part of the graph
+    """
+
+    _mode = False
+
+
+class enable_grad(_GradMode):
+    """Record operations again, inside a ``no_grad`` block."""
+
+    _mode = True
+
+
+class set_grad_enabled(_GradMode):
+    """Switch recording on or off: ``set_grad_enabled(False)`` is ``no_grad()``.
+
+    Like PyTorch's, calling it as a plain function also sets the mode at once.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self._mode = bool(mode)
+        self._prev = STATE.enabled
+        STATE.enabled = self._mode
+
+    def __enter__(self) -> None:
+        pass  # the mode was already set by __init__; __exit__ restores the previous one

@@ -1,0 +1,1 @@
+"""Neural-network primitives: softmax, log_softmax, dropout."""
