@@ -25,49 +25,14 @@ from .dtypes import (
 from .engine import grad
 from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .ops.elementwise import (
-    abs,
-    add,
-    clamp,
-    clip,
-    cos,
-    div,
-    divide,
-    eq,
-    exp,
-    floor_divide,
-    ge,
-    gt,
-    isfinite,
-    isnan,
-    le,
-    log,
-    log1p,
-    logical_and,
-    logical_not,
-    logical_or,
-    lt,
-    maximum,
-    minimum,
-    mul,
-    multiply,
-    ne,
-    neg,
-    pow,
-    relu,
-    remainder,
-    sigmoid,
-    sign,
-    sin,
-    sqrt,
-    sub,
-    tanh,
-    true_divide,
-    where,
-)
-from .ops.linalg import matmul
-from .ops.reduce import mean, sum
-from .ops.shape import broadcast_to, expand, permute, reshape, transpose, view
+
+# Each op module lists its public functions in __all__.
+from .ops.elementwise import *  # noqa: F403
+from .ops.index import *  # noqa: F403
+from .ops.linalg import *  # noqa: F403
+from .ops.nnops import *  # noqa: F403
+from .ops.reduce import *  # noqa: F403
+from .ops.shape import *  # noqa: F403
 from .random import get_rng_state, manual_seed, seed, set_rng_state
 from .tensor import Tensor, as_tensor, tensor
 

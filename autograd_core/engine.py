@@ -15,7 +15,8 @@ Tensor itself, or None when input i needs no gradient.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -151,7 +152,9 @@ def _own(g: np.ndarray, shared: set) -> np.ndarray:
     return g
 
 
-def _reach_leaf(leaf: Tensor, g: Any, create_graph: bool, capture: dict | None, shared: set) -> None:
+def _reach_leaf(
+    leaf: Tensor, g: Any, create_graph: bool, capture: dict | None, shared: set
+) -> None:
     if leaf._hooks:
         g = _run_hooks(leaf._hooks, g, create_graph)
     if capture is not None:

@@ -66,11 +66,11 @@ class Function:
 
     # -- the two methods every op defines -------------------------------------------------
     @staticmethod
-    def forward(ctx: "Function", *args: Any, **params: Any) -> np.ndarray:
+    def forward(ctx: Function, *args: Any, **params: Any) -> np.ndarray:
         raise NotImplementedError
 
     @staticmethod
-    def backward(ctx: "Function", grad: Any) -> Any:
+    def backward(ctx: Function, grad: Any) -> Any:
         raise NotImplementedError
 
     # -- what forward uses -------------------------------------------------------------------
@@ -124,8 +124,7 @@ class Function:
                 _anomaly_check_forward(ctx, inputs, result)
             return result
         ctx.next_edges = tuple(
-            t.grad_fn if t.grad_fn is not None else (t if t.requires_grad else None)
-            for t in inputs
+            t.grad_fn if t.grad_fn is not None else (t if t.requires_grad else None) for t in inputs
         )
         ctx.in_shapes = tuple(t.data.shape for t in inputs)
         result = Tensor._make(out, True, ctx)

@@ -9,7 +9,8 @@ methods here only forward to those functions, so ``x.exp()`` and ``ag.exp(x)`` a
 from __future__ import annotations
 
 import builtins
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -75,7 +76,7 @@ class Tensor:
         self.name: str | None = None
 
     @classmethod
-    def _make(cls, data: np.ndarray, requires_grad: bool, grad_fn: Any) -> "Tensor":
+    def _make(cls, data: np.ndarray, requires_grad: bool, grad_fn: Any) -> Tensor:
         """The fast internal constructor used by ops: no copy, no checks."""
         t = object.__new__(cls)
         t.data = data
@@ -112,7 +113,7 @@ class Tensor:
         return "cpu"
 
     @property
-    def T(self) -> "Tensor":  # noqa: N802 - PyTorch's name
+    def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
         return self.permute(*reversed(range(self.ndim)))
 
     def size(self, dim: int | None = None) -> Any:
@@ -126,7 +127,7 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return self.data.shape[0]
 
-    def __iter__(self) -> Iterator["Tensor"]:
+    def __iter__(self) -> Iterator[Tensor]:
         if self.data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.data.shape[0]))
@@ -176,7 +177,7 @@ class Tensor:
             )
         return builtins.bool(self.data.item())
 
-    def to(self, *args: Any, **kwargs: Any) -> "Tensor":
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """``to("cpu")``, ``to(dtype)`` or ``to("cpu", dtype)``; other devices are refused."""
         dtype = kwargs.pop("dtype", None)
         device = kwargs.pop("device", None)
@@ -195,10 +196,10 @@ class Tensor:
             _check_device(device)
         return self if dtype is None else self.astype(dtype)
 
-    def cpu(self) -> "Tensor":
+    def cpu(self) -> Tensor:
         return self
 
-    def astype(self, dtype: Any) -> "Tensor":
+    def astype(self, dtype: Any) -> Tensor:
         """A copy with another dtype (differentiable between float dtypes)."""
         from .ops.elementwise import Cast
 
@@ -212,19 +213,19 @@ class Tensor:
 
     type_as = lambda self, other: self.astype(other.dtype)  # noqa: E731
 
-    def float(self) -> "Tensor":
+    def float(self) -> Tensor:
         return self.astype(np.float32)
 
-    def double(self) -> "Tensor":
+    def double(self) -> Tensor:
         return self.astype(np.float64)
 
-    def long(self) -> "Tensor":
+    def long(self) -> Tensor:
         return self.astype(np.int64)
 
-    def int(self) -> "Tensor":
+    def int(self) -> Tensor:
         return self.astype(np.int32)
 
-    def bool(self) -> "Tensor":
+    def bool(self) -> Tensor:
         return self.astype(np.bool_)
 
     def __repr__(self) -> str:
@@ -250,23 +251,23 @@ class Tensor:
 
         backward(self, gradient, retain_graph, create_graph)
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """A tensor with the same data (shared storage and version counter) and no history."""
         t = Tensor._make(self.data, False, None)
         t._vc = self._vc
         return t
 
-    def detach_(self) -> "Tensor":
+    def detach_(self) -> Tensor:
         self.grad_fn = None
         self.requires_grad = False
         return self
 
-    def clone(self) -> "Tensor":
+    def clone(self) -> Tensor:
         from .ops.elementwise import Clone
 
         return Clone.apply(self)
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if self.grad_fn is not None and not requires_grad:
             raise RuntimeError(
                 "requires_grad_(False) on a non-leaf tensor: use detach() to get a tensor "
@@ -309,7 +310,7 @@ class Tensor:
     def _bump(self) -> None:
         self._vc[0] += 1
 
-    def _inplace(self, op: Any, *args: Any, **kwargs: Any) -> "Tensor":
+    def _inplace(self, op: Any, *args: Any, **kwargs: Any) -> Tensor:
         """Apply an out-of-place op and write its result into this tensor.
 
         Under ``no_grad`` (or when no gradient is involved) the array is updated in place. A
@@ -356,37 +357,37 @@ class Tensor:
         self.data[...] = values
         self._bump()
 
-    def add_(self, other: Any, alpha: float = 1) -> "Tensor":
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
         return self._inplace(_ew.add, other, alpha=alpha)
 
-    def sub_(self, other: Any, alpha: float = 1) -> "Tensor":
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         return self._inplace(_ew.sub, other, alpha=alpha)
 
-    def mul_(self, other: Any) -> "Tensor":
+    def mul_(self, other: Any) -> Tensor:
         return self._inplace(_ew.mul, other)
 
-    def div_(self, other: Any) -> "Tensor":
+    def div_(self, other: Any) -> Tensor:
         return self._inplace(_ew.div, other)
 
-    def pow_(self, other: Any) -> "Tensor":
+    def pow_(self, other: Any) -> Tensor:
         return self._inplace(_ew.pow, other)
 
-    def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":  # noqa: A002
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         return self._inplace(_ew.clamp, min, max)
 
-    def __iadd__(self, other: Any) -> "Tensor":
+    def __iadd__(self, other: Any) -> Tensor:
         return self.add_(other)
 
-    def __isub__(self, other: Any) -> "Tensor":
+    def __isub__(self, other: Any) -> Tensor:
         return self.sub_(other)
 
-    def __imul__(self, other: Any) -> "Tensor":
+    def __imul__(self, other: Any) -> Tensor:
         return self.mul_(other)
 
-    def __itruediv__(self, other: Any) -> "Tensor":
+    def __itruediv__(self, other: Any) -> Tensor:
         return self.div_(other)
 
-    def _init_(self, values: np.ndarray) -> "Tensor":
+    def _init_(self, values: np.ndarray) -> Tensor:
         """Fill with new values (``zero_``, ``normal_``, ...): never recorded in the graph."""
         if self.requires_grad and STATE.enabled:
             raise RuntimeError(
@@ -398,192 +399,192 @@ class Tensor:
         self._bump()
         return self
 
-    def zero_(self) -> "Tensor":
+    def zero_(self) -> Tensor:
         return self._init_(np.zeros((), self.data.dtype))
 
-    def fill_(self, value: Any) -> "Tensor":
+    def fill_(self, value: Any) -> Tensor:
         return self._init_(np.asarray(value, self.data.dtype))
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0) -> "Tensor":
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
         from .random import generator
 
         return self._init_(generator().normal(mean, std, self.data.shape))
 
-    def uniform_(self, a: float = 0.0, b: float = 1.0) -> "Tensor":
+    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
         from .random import generator
 
         return self._init_(generator().uniform(a, b, self.data.shape))
 
-    def copy_(self, src: Any) -> "Tensor":
+    def copy_(self, src: Any) -> Tensor:
         return self._init_(np.asarray(src.data if isinstance(src, Tensor) else src))
 
     def __setitem__(self, key: Any, value: Any) -> None:
         _ix.setitem(self, key, value)
 
     # -- operators ---------------------------------------------------------------------------
-    def __add__(self, other: Any) -> "Tensor":
+    def __add__(self, other: Any) -> Tensor:
         return _ew.add(self, other)
 
-    def __radd__(self, other: Any) -> "Tensor":
+    def __radd__(self, other: Any) -> Tensor:
         return _ew.add(other, self)
 
-    def __sub__(self, other: Any) -> "Tensor":
+    def __sub__(self, other: Any) -> Tensor:
         return _ew.sub(self, other)
 
-    def __rsub__(self, other: Any) -> "Tensor":
+    def __rsub__(self, other: Any) -> Tensor:
         return _ew.sub(other, self)
 
-    def __mul__(self, other: Any) -> "Tensor":
+    def __mul__(self, other: Any) -> Tensor:
         return _ew.mul(self, other)
 
-    def __rmul__(self, other: Any) -> "Tensor":
+    def __rmul__(self, other: Any) -> Tensor:
         return _ew.mul(other, self)
 
-    def __truediv__(self, other: Any) -> "Tensor":
+    def __truediv__(self, other: Any) -> Tensor:
         return _ew.div(self, other)
 
-    def __rtruediv__(self, other: Any) -> "Tensor":
+    def __rtruediv__(self, other: Any) -> Tensor:
         return _ew.div(other, self)
 
-    def __floordiv__(self, other: Any) -> "Tensor":
+    def __floordiv__(self, other: Any) -> Tensor:
         return _ew.floor_divide(self, other)
 
-    def __rfloordiv__(self, other: Any) -> "Tensor":
+    def __rfloordiv__(self, other: Any) -> Tensor:
         return _ew.floor_divide(other, self)
 
-    def __mod__(self, other: Any) -> "Tensor":
+    def __mod__(self, other: Any) -> Tensor:
         return _ew.remainder(self, other)
 
-    def __pow__(self, other: Any) -> "Tensor":
+    def __pow__(self, other: Any) -> Tensor:
         return _ew.pow(self, other)
 
-    def __rpow__(self, other: Any) -> "Tensor":
+    def __rpow__(self, other: Any) -> Tensor:
         return _ew.pow(other, self)
 
-    def __matmul__(self, other: Any) -> "Tensor":
+    def __matmul__(self, other: Any) -> Tensor:
         return _la.matmul(self, other)
 
-    def __rmatmul__(self, other: Any) -> "Tensor":
+    def __rmatmul__(self, other: Any) -> Tensor:
         return _la.matmul(other, self)
 
-    def __neg__(self) -> "Tensor":
+    def __neg__(self) -> Tensor:
         return _ew.neg(self)
 
-    def __pos__(self) -> "Tensor":
+    def __pos__(self) -> Tensor:
         return self
 
-    def __abs__(self) -> "Tensor":
+    def __abs__(self) -> Tensor:
         return _ew.abs(self)
 
-    def __eq__(self, other: Any) -> "Tensor":  # type: ignore[override]
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
         return _ew.eq(self, other)
 
-    def __ne__(self, other: Any) -> "Tensor":  # type: ignore[override]
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
         return _ew.ne(self, other)
 
-    def __lt__(self, other: Any) -> "Tensor":
+    def __lt__(self, other: Any) -> Tensor:
         return _ew.lt(self, other)
 
-    def __le__(self, other: Any) -> "Tensor":
+    def __le__(self, other: Any) -> Tensor:
         return _ew.le(self, other)
 
-    def __gt__(self, other: Any) -> "Tensor":
+    def __gt__(self, other: Any) -> Tensor:
         return _ew.gt(self, other)
 
-    def __ge__(self, other: Any) -> "Tensor":
+    def __ge__(self, other: Any) -> Tensor:
         return _ew.ge(self, other)
 
-    def __invert__(self) -> "Tensor":
+    def __invert__(self) -> Tensor:
         return _ew.logical_not(self)
 
-    def __and__(self, other: Any) -> "Tensor":
+    def __and__(self, other: Any) -> Tensor:
         return _ew.logical_and(self, other)
 
-    def __or__(self, other: Any) -> "Tensor":
+    def __or__(self, other: Any) -> Tensor:
         return _ew.logical_or(self, other)
 
-    def __getitem__(self, key: Any) -> "Tensor":
+    def __getitem__(self, key: Any) -> Tensor:
         return _ix.getitem(self, key)
 
     # -- methods that are ops (each defined once, in autograd_core/ops/) ---------------------
-    def add(self, other: Any, alpha: float = 1) -> "Tensor":
+    def add(self, other: Any, alpha: float = 1) -> Tensor:
         return _ew.add(self, other, alpha=alpha)
 
-    def sub(self, other: Any, alpha: float = 1) -> "Tensor":
+    def sub(self, other: Any, alpha: float = 1) -> Tensor:
         return _ew.sub(self, other, alpha=alpha)
 
-    def mul(self, other: Any) -> "Tensor":
+    def mul(self, other: Any) -> Tensor:
         return _ew.mul(self, other)
 
-    def div(self, other: Any) -> "Tensor":
+    def div(self, other: Any) -> Tensor:
         return _ew.div(self, other)
 
-    def pow(self, exponent: Any) -> "Tensor":
+    def pow(self, exponent: Any) -> Tensor:
         return _ew.pow(self, exponent)
 
-    def exp(self) -> "Tensor":
+    def exp(self) -> Tensor:
         return _ew.exp(self)
 
-    def log(self) -> "Tensor":
+    def log(self) -> Tensor:
         return _ew.log(self)
 
-    def log1p(self) -> "Tensor":
+    def log1p(self) -> Tensor:
         return _ew.log1p(self)
 
-    def sqrt(self) -> "Tensor":
+    def sqrt(self) -> Tensor:
         return _ew.sqrt(self)
 
-    def sin(self) -> "Tensor":
+    def sin(self) -> Tensor:
         return _ew.sin(self)
 
-    def cos(self) -> "Tensor":
+    def cos(self) -> Tensor:
         return _ew.cos(self)
 
-    def tanh(self) -> "Tensor":
+    def tanh(self) -> Tensor:
         return _ew.tanh(self)
 
-    def sigmoid(self) -> "Tensor":
+    def sigmoid(self) -> Tensor:
         return _ew.sigmoid(self)
 
-    def relu(self) -> "Tensor":
+    def relu(self) -> Tensor:
         return _ew.relu(self)
 
-    def abs(self) -> "Tensor":
+    def abs(self) -> Tensor:
         return _ew.abs(self)
 
-    def sign(self) -> "Tensor":
+    def sign(self) -> Tensor:
         return _ew.sign(self)
 
-    def clamp(self, min: Any = None, max: Any = None) -> "Tensor":  # noqa: A002
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         return _ew.clamp(self, min, max)
 
     clip = clamp
 
-    def maximum(self, other: Any) -> "Tensor":
+    def maximum(self, other: Any) -> Tensor:
         return _ew.maximum(self, other)
 
-    def minimum(self, other: Any) -> "Tensor":
+    def minimum(self, other: Any) -> Tensor:
         return _ew.minimum(self, other)
 
-    def where(self, condition: Any, other: Any) -> "Tensor":
+    def where(self, condition: Any, other: Any) -> Tensor:
         return _ew.where(condition, self, other)
 
-    def any(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
+    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return Tensor._make(np.asarray(self.data.any(axis=dim, keepdims=keepdim)), False, None)
 
-    def all(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
+    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return Tensor._make(np.asarray(self.data.all(axis=dim, keepdims=keepdim)), False, None)
 
-    def sum(self, *args: Any, **kwargs: Any) -> "Tensor":
+    def sum(self, *args: Any, **kwargs: Any) -> Tensor:
         return _rd.sum(self, *args, **kwargs)
 
-    def mean(self, *args: Any, **kwargs: Any) -> "Tensor":
+    def mean(self, *args: Any, **kwargs: Any) -> Tensor:
         return _rd.mean(self, *args, **kwargs)
 
-    def var(self, *args: Any, **kwargs: Any) -> "Tensor":
+    def var(self, *args: Any, **kwargs: Any) -> Tensor:
         return _rd.var(self, *args, **kwargs)
 
-    def std(self, *args: Any, **kwargs: Any) -> "Tensor":
+    def std(self, *args: Any, **kwargs: Any) -> Tensor:
         return _rd.std(self, *args, **kwargs)
 
     def max(self, *args: Any, **kwargs: Any) -> Any:
@@ -592,72 +593,72 @@ class Tensor:
     def min(self, *args: Any, **kwargs: Any) -> Any:
         return _rd.min(self, *args, **kwargs)
 
-    def amax(self, *args: Any, **kwargs: Any) -> "Tensor":
+    def amax(self, *args: Any, **kwargs: Any) -> Tensor:
         return _rd.amax(self, *args, **kwargs)
 
-    def amin(self, *args: Any, **kwargs: Any) -> "Tensor":
+    def amin(self, *args: Any, **kwargs: Any) -> Tensor:
         return _rd.amin(self, *args, **kwargs)
 
-    def argmax(self, *args: Any, **kwargs: Any) -> "Tensor":
+    def argmax(self, *args: Any, **kwargs: Any) -> Tensor:
         return _rd.argmax(self, *args, **kwargs)
 
-    def argmin(self, *args: Any, **kwargs: Any) -> "Tensor":
+    def argmin(self, *args: Any, **kwargs: Any) -> Tensor:
         return _rd.argmin(self, *args, **kwargs)
 
-    def logsumexp(self, *args: Any, **kwargs: Any) -> "Tensor":
+    def logsumexp(self, *args: Any, **kwargs: Any) -> Tensor:
         return _rd.logsumexp(self, *args, **kwargs)
 
-    def prod(self, *args: Any, **kwargs: Any) -> "Tensor":
+    def prod(self, *args: Any, **kwargs: Any) -> Tensor:
         return _rd.prod(self, *args, **kwargs)
 
-    def norm(self, *args: Any, **kwargs: Any) -> "Tensor":
+    def norm(self, *args: Any, **kwargs: Any) -> Tensor:
         return _rd.norm(self, *args, **kwargs)
 
-    def softmax(self, *args: Any, **kwargs: Any) -> "Tensor":
+    def softmax(self, *args: Any, **kwargs: Any) -> Tensor:
         return _nn.softmax(self, *args, **kwargs)
 
-    def log_softmax(self, *args: Any, **kwargs: Any) -> "Tensor":
+    def log_softmax(self, *args: Any, **kwargs: Any) -> Tensor:
         return _nn.log_softmax(self, *args, **kwargs)
 
-    def reshape(self, *shape: Any) -> "Tensor":
+    def reshape(self, *shape: Any) -> Tensor:
         return _sh.reshape(self, *shape)
 
-    def view(self, *shape: Any) -> "Tensor":
+    def view(self, *shape: Any) -> Tensor:
         return _sh.view(self, *shape)
 
-    def view_as(self, other: "Tensor") -> "Tensor":
+    def view_as(self, other: Tensor) -> Tensor:
         return _sh.reshape(self, other.shape)
 
-    def reshape_as(self, other: "Tensor") -> "Tensor":
+    def reshape_as(self, other: Tensor) -> Tensor:
         return _sh.reshape(self, other.shape)
 
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         return _sh.flatten(self, start_dim, end_dim)
 
-    def squeeze(self, *args: Any, **kwargs: Any) -> "Tensor":
+    def squeeze(self, *args: Any, **kwargs: Any) -> Tensor:
         return _sh.squeeze(self, *args, **kwargs)
 
-    def unsqueeze(self, dim: int) -> "Tensor":
+    def unsqueeze(self, dim: int) -> Tensor:
         return _sh.unsqueeze(self, dim)
 
-    def transpose(self, dim0: int, dim1: int) -> "Tensor":
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
         return _sh.transpose(self, dim0, dim1)
 
-    def t(self) -> "Tensor":
+    def t(self) -> Tensor:
         if self.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, got shape {self.shape}")
         return self.T
 
-    def permute(self, *dims: Any) -> "Tensor":
+    def permute(self, *dims: Any) -> Tensor:
         return _sh.permute(self, *dims)
 
-    def expand(self, *sizes: Any) -> "Tensor":
+    def expand(self, *sizes: Any) -> Tensor:
         return _sh.expand(self, *sizes)
 
-    def expand_as(self, other: "Tensor") -> "Tensor":
+    def expand_as(self, other: Tensor) -> Tensor:
         return _sh.expand(self, other.shape)
 
-    def broadcast_to(self, shape: Any) -> "Tensor":
+    def broadcast_to(self, shape: Any) -> Tensor:
         return _sh.broadcast_to(self, shape)
 
     def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple:
@@ -666,19 +667,19 @@ class Tensor:
     def chunk(self, chunks: int, dim: int = 0) -> tuple:
         return _sh.chunk(self, chunks, dim)
 
-    def flip(self, *dims: Any) -> "Tensor":
+    def flip(self, *dims: Any) -> Tensor:
         return _sh.flip(self, *dims)
 
-    def repeat(self, *sizes: Any) -> "Tensor":
+    def repeat(self, *sizes: Any) -> Tensor:
         return _sh.repeat(self, *sizes)
 
-    def matmul(self, other: Any) -> "Tensor":
+    def matmul(self, other: Any) -> Tensor:
         return _la.matmul(self, other)
 
-    def dot(self, other: Any) -> "Tensor":
+    def dot(self, other: Any) -> Tensor:
         return _la.dot(self, other)
 
-    def outer(self, other: Any) -> "Tensor":
+    def outer(self, other: Any) -> Tensor:
         return _la.outer(self, other)
 
 

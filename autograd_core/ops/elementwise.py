@@ -17,6 +17,50 @@ from .. import _generic as xp
 from ..function import Function
 from ..tensor import Tensor
 
+__all__ = [
+    "add",
+    "sub",
+    "mul",
+    "multiply",
+    "div",
+    "divide",
+    "true_divide",
+    "pow",
+    "remainder",
+    "floor_divide",
+    "neg",
+    "exp",
+    "log",
+    "log1p",
+    "sqrt",
+    "sin",
+    "cos",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "abs",
+    "sign",
+    "clamp",
+    "clip",
+    "maximum",
+    "minimum",
+    "where",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "greater",
+    "less",
+    "equal",
+    "logical_and",
+    "logical_or",
+    "logical_not",
+    "isnan",
+    "isfinite",
+]
+
 _SCALAR = (Number, np.generic)
 
 

@@ -9,6 +9,8 @@ import numpy as np
 from ..function import Function
 from ..tensor import Tensor
 
+__all__ = []
+
 
 def _key(key: Any) -> Any:
     """The key with Tensors replaced by their arrays."""

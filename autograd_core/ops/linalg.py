@@ -9,6 +9,8 @@ from ..function import Function
 from ..tensor import Tensor
 from .elementwise import as_operand
 
+__all__ = ["matmul"]
+
 
 class MatMul(Function):
     """C = A @ B.   dL/dA = G @ Bᵀ,   dL/dB = Aᵀ @ G

@@ -1,1 +1,3 @@
 """Neural-network primitives: softmax, log_softmax, dropout."""
+
+__all__: list[str] = []

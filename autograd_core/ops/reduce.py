@@ -16,6 +16,8 @@ from ..function import Function
 from ..tensor import Tensor
 from ._args import normalize_dims, pick
 
+__all__ = ["sum", "mean"]
+
 
 def _reduce_args(op: str, x: Tensor, dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> tuple:
     dims = normalize_dims(op, pick(op, "dim", dim, "axis", axis), x.ndim)
@@ -59,8 +61,13 @@ class Mean(Function):
 
 
 def sum(  # noqa: A001 - PyTorch's name
-    input: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-    keepdims: Any = None, dtype: Any = None,
+    input: Tensor,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    axis: Any = None,
+    keepdims: Any = None,
+    dtype: Any = None,
 ) -> Tensor:
     """Sum over ``dim`` (all elements when None)."""
     dims, keep = _reduce_args("sum", input, dim, keepdim, axis, keepdims)
@@ -72,8 +79,13 @@ def sum(  # noqa: A001 - PyTorch's name
 
 
 def mean(
-    input: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-    keepdims: Any = None, dtype: Any = None,
+    input: Tensor,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    axis: Any = None,
+    keepdims: Any = None,
+    dtype: Any = None,
 ) -> Tensor:
     """Average over ``dim`` (all elements when None)."""
     dims, keep = _reduce_args("mean", input, dim, keepdim, axis, keepdims)

@@ -16,6 +16,8 @@ from ..function import Function
 from ..tensor import Tensor
 from ._args import normalize_dims, shape_arg
 
+__all__ = ["reshape", "view", "permute", "transpose", "expand", "broadcast_to"]
+
 
 class Reshape(Function):
     """y = x with a new shape (same elements, row-major order).   dy/dx: reshape g back"""
