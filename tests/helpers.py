@@ -8,7 +8,8 @@ gradients. Both take numpy arrays; each is made a leaf that requires grad.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
