@@ -1,12 +1,12 @@
 """The backward pass: walk the graph from the output to the leaves, applying the chain rule.
 
-1. ``topological_order`` lists every node reachable from the output, each one before the
-   nodes that produced its inputs (an explicit stack: no recursion, so a 100,000-op chain is
-   fine).
-2. The output's gradient is seeded (1 for a scalar), then each node, in that order, receives
-   the sum of the gradients of all its consumers (``+=`` where a value feeds several ops),
-   runs its backward rule, and passes one gradient to each input. A gradient whose shape
-   differs from the input's was broadcast in forward and is summed back (``sum_to``).
+1. The output's gradient is seeded (1 for a scalar).
+2. Nodes are visited newest first (each node has a creation number, ``seq``; a value is always
+   created before the ops that use it). So when a node runs, every consumer of its output has
+   already added its share: the node's gradient is the sum over its consumers (``+=`` where a
+   value feeds several ops). It runs its backward rule and passes one gradient to each input.
+   A gradient whose shape differs from the input's was broadcast in forward and is summed back
+   (``sum_to``). A loop over a heap, no recursion: a 100,000-op chain is fine.
 3. Leaves that require grad add what reaches them to ``.grad``.
 
 Graph edges: a node's ``next_edges[i]`` is the node that produced input i, or the leaf
@@ -16,6 +16,7 @@ Tensor itself, or None when input i needs no gradient.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -88,24 +89,23 @@ def run_backward(
     capture: dict | None = None,
 ) -> None:
     """The engine. Gradients reach leaves' ``.grad``, or, when ``capture`` maps ids of nodes /
-    leaves to None, are stored there instead (``autograd_core.grad``)."""
-    grads: dict = {}
+    leaves to None, are stored there instead (``autograd_core.grad``).
+
+    Nodes wait in a heap keyed by their creation number: a node is created after the nodes
+    of its inputs, so taking the newest first means every consumer of a value has added its
+    share to that value's gradient before the value's own node runs.
+    """
+    grads: dict = {}  # id(node or leaf) -> the gradient summed so far
+    heap: list = []
+    leaves: list = []
     shared: set = set()  # ids of gradient arrays handed to more than one place
-    starts = []
     for root, g in zip(roots, seeds):
-        e = root.grad_fn if root.grad_fn is not None else root
-        k = id(e)
-        grads[k] = g if k not in grads else grads[k] + g
-        starts.append(e)
+        _send(root.grad_fn if root.grad_fn is not None else root, g, grads, heap, leaves)
     anomaly = STATE.anomaly
     with enable_grad() if create_graph else no_grad():
-        for e in topological_order(starts):
-            g = grads.pop(id(e), None)
-            if g is None:
-                continue
-            if not isinstance(e, Function):
-                _reach_leaf(e, g, create_graph, capture, shared)
-                continue
+        while heap:
+            e = heappop(heap)[1]
+            g = grads.pop(id(e))
             if e._pre_hooks:
                 g = _run_hooks(e._pre_hooks, g, create_graph)
             if e._retain is not None:
@@ -114,7 +114,8 @@ def run_backward(
                     t.grad = g if create_graph else Tensor._make(_own(g, shared), False, None)
             if capture is not None and id(e) in capture:
                 capture[id(e)] = g
-            e._check_versions()
+            if e._saved_src is not None or e._freed:
+                e._check_versions()
             if create_graph:
                 if not e.double_backward:
                     raise RuntimeError(
@@ -139,9 +140,31 @@ def run_backward(
                     shared.add(id(ig))
                 k = id(edge)
                 prev = grads.get(k)
-                grads[k] = ig if prev is None else prev + ig
-            if not retain_graph:
+                if prev is None:
+                    grads[k] = ig
+                    if isinstance(edge, Function):
+                        heappush(heap, (-edge.seq, edge))
+                    else:
+                        leaves.append(edge)
+                else:
+                    grads[k] = prev + ig
+            if not retain_graph and (e._saved or e.__dict__):
                 e._release()
+        for leaf in leaves:
+            _reach_leaf(leaf, grads.pop(id(leaf)), create_graph, capture, shared)
+
+
+def _send(e: Any, g: Any, grads: dict, heap: list, leaves: list) -> None:
+    """Add ``g`` to the gradient waiting at node or leaf ``e``."""
+    k = id(e)
+    if k in grads:
+        grads[k] = grads[k] + g
+        return
+    grads[k] = g
+    if isinstance(e, Function):
+        heappush(heap, (-e.seq, e))
+    else:
+        leaves.append(e)
 
 
 def _own(g: np.ndarray, shared: set) -> np.ndarray:

@@ -32,6 +32,7 @@ place, so rules may return gradients of the broadcast shape.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -39,30 +40,34 @@ import numpy as np
 from .grad_mode import STATE
 
 _F64 = np.dtype(np.float64)
-_ENGINE_FIELDS = frozenset(
-    ("next_edges", "in_shapes", "_pre_hooks", "_retain", "_trace", "_saved_src", "_freed")
-)
+_SEQ = itertools.count()
+_new = object.__new__
 
 
 class Function:
     """Base of every op. Subclasses define ``forward(ctx, *arrays, **params)`` and
     ``backward(ctx, grad)``; call them through ``Op.apply(*tensors, **params)``."""
 
+    # The engine's bookkeeping lives in slots (set by ``apply``); what an op's forward stores
+    # on ``ctx`` (shapes, masks, constants) goes in the instance ``__dict__``.
+    __slots__ = (
+        "next_edges",  # per input: the node that produced it, the leaf Tensor, or None
+        "in_shapes",  # per input: its shape (the engine sums gradients back to it)
+        "seq",  # creation order: backward visits nodes from the newest to the oldest
+        "_saved",
+        "_saved_src",
+        "_pre_hooks",
+        "_retain",
+        "_trace",
+        "_freed",
+        "__dict__",
+    )
+
     #: False for ops whose backward is not itself differentiable (conv, pooling).
     double_backward = True
     #: Results are float32 unless an input is float64 (int / int gives float32, as PyTorch);
     #: True for the ops that may make float64 on purpose (a cast).
     keeps_float64 = False
-
-    # Defaults on the class, so that a node only stores what it uses.
-    _saved: tuple = ()
-    _saved_src: tuple | None = None
-    _pre_hooks: list | None = None
-    _retain: Any = None
-    _trace: Any = None
-    _freed = False
-    next_edges: tuple = ()
-    in_shapes: tuple = ()
 
     # -- the two methods every op defines -------------------------------------------------
     @staticmethod
@@ -101,10 +106,20 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Any:
         """Run the op on Tensors and, if any input requires grad, record it in the graph."""
-        from .tensor import Tensor  # a cycle at import time only
-
-        ctx = object.__new__(cls)
-        raw = cls.forward(ctx, *[t.data for t in inputs], **params)
+        ctx = _new(cls)
+        ctx._saved = ()
+        if len(inputs) == 1:
+            x = inputs[0]
+            raw = cls.forward(ctx, x.data, **params)
+            needs = x.requires_grad and STATE.enabled
+        else:
+            raw = cls.forward(ctx, *[t.data for t in inputs], **params)
+            needs = False
+            if STATE.enabled:
+                for t in inputs:
+                    if t.requires_grad:
+                        needs = True
+                        break
         out = raw if type(raw) is np.ndarray else np.asarray(raw)
         if out.dtype is _F64 and not cls.keeps_float64:
             for t in inputs:
@@ -112,21 +127,24 @@ class Function:
                     break
             else:
                 out = out.astype(np.float32)
-        needs = False
-        if STATE.enabled:
-            for t in inputs:
-                if t.requires_grad:
-                    needs = True
-                    break
         if not needs:
             result = Tensor._make(out, False, None)
             if STATE.anomaly:
                 _anomaly_check_forward(ctx, inputs, result)
             return result
-        ctx.next_edges = tuple(
-            t.grad_fn if t.grad_fn is not None else (t if t.requires_grad else None) for t in inputs
-        )
-        ctx.in_shapes = tuple(t.data.shape for t in inputs)
+        if len(inputs) == 1:
+            fn = x.grad_fn
+            ctx.next_edges = (x if fn is None else fn,)
+            ctx.in_shapes = (x.data.shape,)
+        else:
+            ctx.next_edges = tuple(
+                t.grad_fn if t.grad_fn is not None else (t if t.requires_grad else None)
+                for t in inputs
+            )
+            ctx.in_shapes = tuple([t.data.shape for t in inputs])
+        ctx.seq = next(_SEQ)
+        ctx._saved_src = ctx._pre_hooks = ctx._retain = ctx._trace = None
+        ctx._freed = False
         result = Tensor._make(out, True, ctx)
         if ctx._saved:
             ctx._bind_saved(inputs, raw, result)
@@ -171,8 +189,6 @@ class Function:
 
     def _graph_saved(self) -> tuple:
         """The saved values as Tensors connected to the graph (for ``create_graph=True``)."""
-        from .tensor import Tensor
-
         out = []
         src = self._saved_src or (None,) * len(self._saved)
         for a, s in zip(self._saved, src):
@@ -192,7 +208,7 @@ class Function:
         """Free what forward saved (after a backward without ``retain_graph``)."""
         d = self.__dict__
         dropped = bool(self._saved)
-        for k in [k for k, v in d.items() if k not in _ENGINE_FIELDS and isinstance(v, np.ndarray)]:
+        for k in [k for k, v in d.items() if isinstance(v, np.ndarray)]:
             del d[k]
             dropped = True
         if dropped:
@@ -225,3 +241,7 @@ def _anomaly_check_forward(ctx: Function, inputs: tuple, result: Any) -> None:
     from .anomaly import check_forward
 
     check_forward(ctx, inputs, result)
+
+
+# Tensor imports the ops, which import this module: bind it last.
+from .tensor import Tensor  # noqa: E402

@@ -18,6 +18,7 @@ from . import dtypes
 from .grad_mode import STATE, no_grad
 
 _F64 = dtypes.F64
+_PY_NUMBERS = frozenset((builtins.float, builtins.int))
 
 
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -422,22 +423,33 @@ class Tensor:
         _ix.setitem(self, key, value)
 
     # -- operators ---------------------------------------------------------------------------
+    # Python numbers go straight to the scalar form of the op (the common case in a chain).
     def __add__(self, other: Any) -> Tensor:
+        if type(other) in _PY_NUMBERS:
+            return _ew.AddScalar.apply(self, c=other)
         return _ew.add(self, other)
 
     def __radd__(self, other: Any) -> Tensor:
+        if type(other) in _PY_NUMBERS:
+            return _ew.AddScalar.apply(self, c=other)
         return _ew.add(other, self)
 
     def __sub__(self, other: Any) -> Tensor:
+        if type(other) in _PY_NUMBERS:
+            return _ew.AddScalar.apply(self, c=-other)
         return _ew.sub(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
         return _ew.sub(other, self)
 
     def __mul__(self, other: Any) -> Tensor:
+        if type(other) in _PY_NUMBERS:
+            return _ew.MulScalar.apply(self, c=other)
         return _ew.mul(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
+        if type(other) in _PY_NUMBERS:
+            return _ew.MulScalar.apply(self, c=other)
         return _ew.mul(other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
