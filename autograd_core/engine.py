@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ._generic import sum_to
-from .function import Function, GraphCtx
+from .function import KEEP_SIZE, Function, GraphCtx
 from .grad_mode import STATE, enable_grad, no_grad
 from .tensor import Tensor
 
@@ -101,11 +101,17 @@ def run_backward(
     shared: set = set()  # ids of gradient arrays handed to more than one place
     for root, g in zip(roots, seeds):
         _send(root.grad_fn if root.grad_fn is not None else root, g, grads, heap, leaves)
-    anomaly = STATE.anomaly
+    anomaly, recorder, keep_all = STATE.anomaly, STATE.recorder, STATE.record
+    step = 0
     with enable_grad() if create_graph else no_grad():
         while heap:
             e = heappop(heap)[1]
             g = grads.pop(id(e))
+            e._step = step
+            step += 1
+            gd = g.data if create_graph else g  # (no Tensor kept: it would make a cycle)
+            if keep_all or gd.size <= KEEP_SIZE:
+                e._gout = gd
             if e._pre_hooks:
                 g = _run_hooks(e._pre_hooks, g, create_graph)
             if e._retain is not None:
@@ -131,6 +137,8 @@ def run_backward(
                 from .anomaly import check_backward
 
                 check_backward(e, in_grads)
+            if recorder is not None:
+                recorder.visit(e, g, in_grads, grads)
             for edge, ig, shape in zip(e.next_edges, in_grads, e.in_shapes):
                 if edge is None or ig is None:
                     continue
@@ -151,7 +159,10 @@ def run_backward(
             if not retain_graph and (e._saved or e.__dict__):
                 e._release()
         for leaf in leaves:
-            _reach_leaf(leaf, grads.pop(id(leaf)), create_graph, capture, shared)
+            g = grads.pop(id(leaf))
+            if recorder is not None:
+                recorder.visit_leaf(leaf, g)
+            _reach_leaf(leaf, g, create_graph, capture, shared)
 
 
 def _send(e: Any, g: Any, grads: dict, heap: list, leaves: list) -> None:

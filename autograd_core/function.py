@@ -41,6 +41,9 @@ from .grad_mode import STATE
 
 _F64 = np.dtype(np.float64)
 _SEQ = itertools.count()
+#: Outputs and gradients up to this many elements stay on the node for the graph drawings
+#: (inside ``autograd_core.viz.record()`` all of them do).
+KEEP_SIZE = 1024
 _new = object.__new__
 
 
@@ -60,6 +63,9 @@ class Function:
         "_retain",
         "_trace",
         "_freed",
+        "_out",  # the output array, kept when small (or recording) for the graph drawings
+        "_gout",  # dL/d(output) seen by the last backward, likewise
+        "_step",  # the step at which the last backward visited this node (0 = first)
         "__dict__",
     )
 
@@ -143,8 +149,9 @@ class Function:
             )
             ctx.in_shapes = tuple([t.data.shape for t in inputs])
         ctx.seq = next(_SEQ)
-        ctx._saved_src = ctx._pre_hooks = ctx._retain = ctx._trace = None
+        ctx._saved_src = ctx._pre_hooks = ctx._retain = ctx._trace = ctx._gout = ctx._step = None
         ctx._freed = False
+        ctx._out = out if out.size <= KEEP_SIZE or STATE.record else None
         result = Tensor._make(out, True, ctx)
         if ctx._saved:
             ctx._bind_saved(inputs, raw, result)
@@ -206,6 +213,8 @@ class Function:
 
     def _release(self) -> None:
         """Free what forward saved (after a backward without ``retain_graph``)."""
+        if not STATE.record and self._out is not None and self._out.size > KEEP_SIZE:
+            self._out = None
         d = self.__dict__
         dropped = bool(self._saved)
         for k in [k for k, v in d.items() if isinstance(v, np.ndarray)]:

@@ -20,6 +20,8 @@ class _State(threading.local):
     def __init__(self) -> None:
         self.enabled = True
         self.anomaly = False
+        self.record = False  # keep every value and gradient for the drawings (viz.record())
+        self.recorder = None  # an object whose visit(...) sees every backward step (viz)
 
 
 STATE = _State()
