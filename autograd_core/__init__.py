@@ -38,4 +38,10 @@ from .ops.special import *  # noqa: F403
 from .random import get_rng_state, manual_seed, seed, set_rng_state
 from .tensor import Tensor, as_tensor, tensor
 
+# Tools: gradient checking, functional gradients, anomaly detection, save/load.
+from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from .functional import grad_of, value_and_grad
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .serialization import load, save
+
 __version__ = "0.1.0"
