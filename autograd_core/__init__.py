@@ -28,10 +28,12 @@ from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
 # Each op module lists its public functions in __all__.
 from .ops.activation import *  # noqa: F403
+from .ops.conv import *  # noqa: F403
 from .ops.elementwise import *  # noqa: F403
 from .ops.index import *  # noqa: F403
 from .ops.linalg import *  # noqa: F403
 from .ops.nnops import *  # noqa: F403
+from .ops.pool import *  # noqa: F403
 from .ops.reduce import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
 from .ops.special import *  # noqa: F403
