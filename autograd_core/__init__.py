@@ -31,12 +31,14 @@ from .ops.activation import *  # noqa: F403
 from .ops.conv import *  # noqa: F403
 from .ops.elementwise import *  # noqa: F403
 from .ops.index import *  # noqa: F403
+from .ops.join import *  # noqa: F403
 from .ops.linalg import *  # noqa: F403
 from .ops.nnops import *  # noqa: F403
 from .ops.pool import *  # noqa: F403
 from .ops.reduce import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
 from .ops.special import *  # noqa: F403
+from .factories import *  # noqa: F403
 from .random import get_rng_state, manual_seed, seed, set_rng_state
 from .tensor import Tensor, as_tensor, tensor
 

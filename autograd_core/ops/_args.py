@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import Any
 
 
@@ -37,6 +38,6 @@ def normalize_dims(op: str, dim: Any, ndim: int) -> tuple | None:
 
 def shape_arg(shape: tuple) -> tuple:
     """``(2, 3)`` from ``f(2, 3)`` or ``f((2, 3))`` or ``f([2, 3])``."""
-    if len(shape) == 1 and not isinstance(shape[0], int):
+    if len(shape) == 1 and not isinstance(shape[0], Integral):
         shape = tuple(shape[0])
     return tuple(int(s) for s in shape)

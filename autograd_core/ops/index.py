@@ -1,42 +1,219 @@
-"""Indexing: ``x[key]`` with ints, slices, None, ellipsis, integer arrays and boolean masks."""
+"""Indexing: ``x[key]`` and ``x[key] = v``, with ints, slices, None, ``...``, integer arrays
+(lists, numpy arrays or Tensors) and boolean masks, mixed as numpy allows.
+
+The backward of ``y = x[key]`` puts g back where the elements came from, in a tensor of
+zeros of x's shape. With ints, slices and masks every element of x is picked at most once,
+so that is a plain assignment ``out[key] = g``; integer arrays may pick an element several
+times (``x[[0, 0]]``), and then the gradients add up (``np.add.at``). That scatter is itself
+an op, :class:`IndexAdd`, whose backward is indexing again: second derivatives work.
+"""
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 
 from ..function import Function
+from ..grad_mode import STATE
 from ..tensor import Tensor
 
-__all__ = []
-
-
-def _key(key: Any) -> Any:
-    """The key with Tensors replaced by their arrays."""
-    if isinstance(key, tuple):
-        return tuple(k.data if isinstance(k, Tensor) else k for k in key)
-    return key.data if isinstance(key, Tensor) else key
+__all__: list[str] = []
 
 
 class GetItem(Function):
-    """y = x[key].   dL/dx = zeros with g added at the indexed places (repeated indices add up)"""
+    """y = x[key].   dL/dx = zeros of x's shape with g put (added, for repeated integer
+    indices) at the indexed places"""
 
     @staticmethod
-    def forward(ctx, x, key):
-        ctx.shape, ctx.key = x.shape, key
+    def forward(ctx, x, key, unique):
+        ctx.shape, ctx.key, ctx.unique = x.shape, key, unique
         return x[key]
 
     @staticmethod
     def backward(ctx, g):
-        out = np.zeros(ctx.shape, g.dtype)
-        np.add.at(out, ctx.key, g)
+        if isinstance(g, Tensor):  # create_graph: record the scatter, to differentiate it
+            return IndexAdd.apply(g, shape=ctx.shape, key=ctx.key, unique=ctx.unique)
+        return _scatter_add(g, ctx.shape, ctx.key, ctx.unique)
+
+
+class IndexAdd(Function):
+    """y = zeros(shape) with g added at [key] (the backward of x[key], as an op).
+    dy/dg = picking those places again: dL/dg = gg[key]"""
+
+    @staticmethod
+    def forward(ctx, g, shape, key, unique):
+        ctx.key = key
+        return _scatter_add(g, shape, key, unique)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return gg[ctx.key]
+
+
+class SetItem(Function):
+    """y = x with y[key] = v (v broadcast to the shape of x[key]).
+    dy/dx = 1 outside key and 0 at key;   dy/dv = g[key] (summed back to v's shape)"""
+
+    @staticmethod
+    def forward(ctx, x, v, key):
+        ctx.key, ctx.v_ndim = key, v.ndim
+        out = x.copy()
+        out[key] = v
         return out
 
+    @staticmethod
+    def backward(ctx, g):
+        gx = gv = None
+        if ctx.needs_input_grad[0]:
+            if isinstance(g, Tensor):
+                keep = np.ones(g.shape, g.dtype)
+                keep[ctx.key] = 0
+                gx = g * keep
+            else:
+                gx = g.copy()
+                gx[ctx.key] = 0
+        if ctx.needs_input_grad[1]:
+            gv = g[ctx.key]
+            if gv.ndim < ctx.v_ndim:  # v had extra leading axes of size 1
+                gv = gv.reshape((1,) * (ctx.v_ndim - gv.ndim) + tuple(gv.shape))
+        return gx, gv
 
+
+def _scatter_add(g: np.ndarray, shape: tuple, key: tuple, unique: bool) -> np.ndarray:
+    """zeros(shape) with g added at [key]."""
+    out = np.zeros(shape, g.dtype)
+    if unique:  # each place is picked once: assign (much faster than add.at)
+        out[key] = g
+    else:
+        np.add.at(out, key, g)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The key: Tensors and lists made arrays, checked against the shape, with clear errors
+# --------------------------------------------------------------------------------------------
+def index_key(key: Any, shape: tuple) -> tuple[tuple, bool]:
+    """``key`` as a tuple numpy indexes with, checked against ``shape``; and whether every
+    element it picks is picked once (True unless it has an integer array)."""
+    parts = key if type(key) is tuple else (key,)
+    out = []
+    unique = True
+    consumed = 0  # axes of x that the key walks over
+    has_ellipsis = False
+    for k in parts:
+        if isinstance(k, Tensor):
+            k = k.data
+        elif isinstance(k, list):
+            k = np.asarray(k)
+            if k.size == 0:
+                k = k.astype(np.intp)
+        if k is None or isinstance(k, slice):
+            consumed += k is not None
+        elif k is Ellipsis:
+            if has_ellipsis:
+                raise IndexError("an index can only have a single ellipsis ('...')")
+            has_ellipsis = True
+        elif isinstance(k, bool | np.bool_):
+            k = np.asarray(k)
+        elif isinstance(k, Integral):
+            k = int(k)
+            consumed += 1
+        elif isinstance(k, np.ndarray):
+            if k.dtype.kind in "iu":
+                if k.ndim == 0:
+                    k = int(k)
+                else:
+                    unique = False
+                consumed += 1
+            elif k.dtype.kind == "b":
+                consumed += k.ndim
+            else:
+                raise IndexError(
+                    f"tensors used as indices must be long, int or bool tensors, got dtype "
+                    f"{k.dtype}"
+                )
+        else:
+            raise IndexError(
+                f"only integers, slices (`:`), ellipsis (`...`), None and long or bool "
+                f"tensors are valid indices, got {type(k).__name__} {k!r}"
+            )
+        out.append(k)
+    ndim = len(shape)
+    if consumed > ndim:
+        raise IndexError(
+            f"too many indices for tensor of dimension {ndim} (shape {shape}): the index "
+            f"uses {consumed} dimensions"
+        )
+    _check_bounds(out, shape, consumed)
+    return tuple(out), unique
+
+
+def _check_bounds(parts: list, shape: tuple, consumed: int) -> None:
+    """IndexError naming the index, the dimension and its size when an int or an integer
+    array points outside the tensor, or a mask's shape doesn't match."""
+    d = 0
+    for k in parts:
+        if k is None:
+            continue
+        if k is Ellipsis:
+            d += len(shape) - consumed
+            continue
+        if isinstance(k, int):
+            if not -shape[d] <= k < shape[d]:
+                raise IndexError(
+                    f"index {k} is out of bounds for dimension {d} with size {shape[d]} "
+                    f"(tensor of shape {shape})"
+                )
+        elif isinstance(k, np.ndarray) and k.dtype.kind == "b":
+            if k.shape != shape[d : d + k.ndim]:
+                raise IndexError(
+                    f"the shape of the mask {list(k.shape)} at index {d} does not match the "
+                    f"shape of the indexed tensor {list(shape)} at index {d}"
+                )
+            d += k.ndim
+            continue
+        elif isinstance(k, np.ndarray) and k.size:
+            n = shape[d]
+            bad = (k >= n) | (k < -n)
+            if bad.any():
+                raise IndexError(
+                    f"index {k[bad].flat[0]} is out of bounds for dimension {d} with size {n} "
+                    f"(tensor of shape {shape})"
+                )
+        d += 1
+
+
+# --------------------------------------------------------------------------------------------
+# The functions Tensor's [] calls
+# --------------------------------------------------------------------------------------------
 def getitem(input: Tensor, key: Any) -> Tensor:
-    return GetItem.apply(input, key=_key(key))
+    """``input[key]``, differentiable: ints, slices, None, ``...``, integer arrays (lists,
+    arrays or Tensors; repeated indices get the sum of their gradients) and boolean masks."""
+    k, unique = index_key(key, input.shape)
+    return GetItem.apply(input, key=k, unique=unique)
 
 
 def setitem(input: Tensor, key: Any, value: Any) -> None:
-    raise NotImplementedError
+    """``input[key] = value``, in place, as PyTorch.
+
+    Without gradients involved (under ``no_grad()``, or when neither side requires grad) the
+    values are written into the array. A leaf that requires grad refuses. Otherwise the write
+    is recorded: the gradient flows to ``input`` everywhere outside ``key`` and to ``value``
+    at ``key``.
+    """
+    k, _ = index_key(key, input.shape)
+    value_requires_grad = isinstance(value, Tensor) and value.requires_grad
+    if not (STATE.enabled and (input.requires_grad or value_requires_grad)):
+        input.data[k] = value.data if isinstance(value, Tensor) else value
+        input._bump()
+        return
+    if input.dtype.kind != "f":
+        raise RuntimeError(
+            f"setitem: a value that requires grad can't be written into a tensor of dtype "
+            f"{input.dtype} (only floating point tensors can require gradients)"
+        )
+    if not isinstance(value, Tensor):
+        value = Tensor._make(np.asarray(value, dtype=input.dtype), False, None)
+    input._inplace(lambda old, v: SetItem.apply(old, v, key=k), value)

@@ -1,12 +1,14 @@
-"""Shape ops: reshape/view, permute/transpose, expand/broadcast_to, and friends.
+"""Shape ops: reshape/view/flatten/squeeze/unsqueeze, permute/transpose, expand/broadcast_to,
+flip and repeat.
 
 None of them changes a value, so each backward rule only moves the gradient back into the
-input's layout: reshape it back, permute it back, or (for expand) sum it back, which the
-engine's ``sum_to`` does for every op.
+input's layout: reshape it back, permute it back, flip it back, or (for expand and repeat) sum
+it back. Joining, splitting and padding (cat, stack, split, chunk, pad) are in ``join.py``.
 """
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -14,9 +16,22 @@ import numpy as np
 from .. import _generic as xp
 from ..function import Function
 from ..tensor import Tensor
-from ._args import normalize_dims, shape_arg
+from ._args import normalize_dims, pick, shape_arg
+from .join import chunk, split  # noqa: F401 - Tensor.split/chunk reach them through here
 
-__all__ = ["reshape", "view", "permute", "transpose", "expand", "broadcast_to"]
+__all__ = [
+    "reshape",
+    "view",
+    "flatten",
+    "squeeze",
+    "unsqueeze",
+    "permute",
+    "transpose",
+    "expand",
+    "broadcast_to",
+    "flip",
+    "repeat",
+]
 
 
 class Reshape(Function):
@@ -58,6 +73,39 @@ class Expand(Function):
         return g
 
 
+class Flip(Function):
+    """y = x with the order of elements reversed along ``dims``.   dy/dx: flip g the same way"""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return np.flip(x, dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return xp.flip(g, ctx.dims)
+
+
+class Repeat(Function):
+    """y = x tiled: ``sizes[i]`` copies along axis i (x first gets leading axes of size 1).
+
+    Axis i of y, of size rᵢ·nᵢ, is copy k of x at positions k·nᵢ ... k·nᵢ + nᵢ - 1, so
+    dy/dx = Σ over the copies: g reshaped to (r₀, n₀, r₁, n₁, ...) and summed over the r axes.
+    """
+
+    @staticmethod
+    def forward(ctx, x, sizes):
+        padded = (1,) * (len(sizes) - x.ndim) + x.shape
+        ctx.shape = x.shape
+        ctx.pairs = tuple(v for r, n in zip(sizes, padded) for v in (r, n))
+        return np.tile(x.reshape(padded), sizes)
+
+    @staticmethod
+    def backward(ctx, g):
+        copies = tuple(range(0, len(ctx.pairs), 2))
+        return g.reshape(ctx.pairs).sum(axis=copies).reshape(ctx.shape)
+
+
 def reshape(input: Tensor, *shape: Any) -> Tensor:
     """The same elements in a new shape; one dimension may be -1 (inferred)."""
     shape = shape_arg(shape)
@@ -92,6 +140,48 @@ def _infer_shape(op: str, old: tuple, shape: tuple) -> tuple:
 def view(input: Tensor, *shape: Any) -> Tensor:
     """As :func:`reshape` (numpy arrays need no contiguity for it)."""
     return reshape(input, *shape)
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge the axes ``start_dim`` ... ``end_dim`` (both included) into one:
+    a (2, 3, 4) tensor flattens to (24,), or with ``start_dim=1`` to (2, 12)."""
+    if input.ndim == 0:
+        normalize_dims("flatten", start_dim, 0)
+        normalize_dims("flatten", end_dim, 0)
+        return reshape(input, 1)
+    (s,) = normalize_dims("flatten", start_dim, input.ndim)
+    (e,) = normalize_dims("flatten", end_dim, input.ndim)
+    if s > e:
+        raise RuntimeError(
+            f"flatten(): start_dim {start_dim} cannot come after end_dim {end_dim} "
+            f"(tensor of shape {input.shape})"
+        )
+    shape = input.shape
+    return reshape(input, shape[:s] + (int(np.prod(shape[s : e + 1])),) + shape[e + 1 :])
+
+
+def squeeze(input: Tensor, dim: Any = None, *dims: int, axis: Any = None) -> Tensor:
+    """Remove axes of size 1: all of them, or those among ``dim`` (an int or a tuple; also
+    ``x.squeeze(0, 2)``). A listed axis whose size is not 1 is left alone, as in PyTorch."""
+    dim = pick("squeeze", "dim", dim, "axis", axis)
+    if dims:
+        dim = (dim, *dims)
+    axes = normalize_dims("squeeze", dim, input.ndim)
+    drop = range(input.ndim) if axes is None else axes
+    shape = tuple(n for i, n in enumerate(input.shape) if n != 1 or i not in drop)
+    return reshape(input, shape)
+
+
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    """Insert an axis of size 1 at position ``dim`` (from -ndim-1 to ndim)."""
+    n = input.ndim + 1
+    if not -n <= dim < n:
+        raise IndexError(
+            f"unsqueeze(): dimension {dim} is out of range for a tensor of shape {input.shape} "
+            f"(expected to be in [{-n}, {n - 1}])"
+        )
+    d = dim % n
+    return reshape(input, input.shape[:d] + (1,) + input.shape[d:])
 
 
 def permute(input: Tensor, *dims: Any) -> Tensor:
@@ -149,3 +239,32 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
 def broadcast_to(input: Tensor, shape: Any) -> Tensor:
     """numpy's name for :func:`expand`."""
     return expand(input, tuple(shape))
+
+
+def flip(input: Tensor, *args: Any, dims: Any = None, axis: Any = None) -> Tensor:
+    """Reverse the order of elements along ``dims``: ``x.flip(0)``, ``x.flip(0, 1)``,
+    ``flip(x, (0, 1))`` or ``flip(x, dims=[0])`` (numpy's ``axis=`` too)."""
+    dims = pick("flip", "dims", dims, "axis", axis)
+    if dims is None:
+        dims = args[0] if len(args) == 1 else args
+    if isinstance(dims, Integral):
+        dims = (dims,)
+    axes = normalize_dims("flip", tuple(dims), input.ndim)
+    if input.ndim == 0:
+        axes = ()
+    return Flip.apply(input, dims=axes)
+
+
+def repeat(input: Tensor, *sizes: Any) -> Tensor:
+    """Copies of the whole tensor along each axis, as ``torch.Tensor.repeat`` (numpy's
+    ``tile``): ``(2, 3)`` repeated ``(2, 1)`` is ``(4, 3)``; with more sizes than axes the
+    tensor first gets leading axes of size 1, so ``(3,)`` repeated ``(2, 2)`` is ``(2, 6)``."""
+    sizes = shape_arg(sizes)
+    if len(sizes) < input.ndim:
+        raise RuntimeError(
+            f"repeat(): number of dimensions of repeat dims {list(sizes)} can not be smaller "
+            f"than number of dimensions of tensor (shape {input.shape})"
+        )
+    if any(r < 0 for r in sizes):
+        raise RuntimeError(f"repeat(): repeats can not be negative, got {list(sizes)}")
+    return Repeat.apply(input, sizes=sizes)
