@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import Tensor, _check_device
 
 __all__ = ["load", "save"]
 
@@ -160,7 +160,7 @@ def save(obj: Any, f: str | os.PathLike) -> None:
     }
     text = json.dumps(manifest, allow_nan=False, ensure_ascii=False)
     folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    tmp = os.path.join(folder, f".{os.path.basename(path)[:200]}.{secrets.token_hex(6)}.tmp")
     # O_EXCL: never reuse a file; mode 0o666 lets the umask decide, as for a plain open().
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
@@ -223,7 +223,7 @@ class _Decoder:
         self.zf = zf
         self.path = path
         self.names = set(zf.namelist())
-        self.cache: dict[str, Any] = {}
+        self.cache: dict[tuple, Any] = {}  # (kind, member) -> the object, for shared arrays
 
     def fail(self, what: str) -> ValueError:
         return ValueError(f"load(): {self.path!r} is not a valid autograd_core file: {what}")
@@ -238,7 +238,7 @@ class _Decoder:
                 arr = np.lib.format.read_array(member, allow_pickle=False)
                 if member.read(1):
                     raise ValueError("extra bytes after the array data")
-        except _READ_ERRORS as e:
+        except Exception as e:  # numpy's header parser raises ValueError, SyntaxError, ...
             raise self.fail(f"array member {name!r} cannot be read ({e})") from e
         if arr.dtype.hasobject:  # read_array already refuses these; keep the promise here too
             raise self.fail(f"array member {name!r} holds Python objects")
@@ -256,13 +256,14 @@ class _Decoder:
                 shape, _, dtype = fmt.read_array_header_2_0(member)
             else:
                 return  # (3, 0): read_array checks it
+            data_bytes = info.file_size - member.tell()
         if dtype.hasobject:
             raise ValueError(f"dtype {dtype} holds Python objects, which need pickle")
         nbytes = math.prod(shape) * dtype.itemsize
-        if nbytes > info.file_size:
+        if nbytes > data_bytes:
             raise ValueError(
                 f"its header announces {nbytes} bytes of {dtype} {shape} but the member has "
-                f"only {info.file_size} bytes (truncated?)"
+                f"only {data_bytes} bytes of data (truncated?)"
             )
 
     def decode(self, node: Any, depth: int = 0) -> Any:
@@ -331,8 +332,6 @@ def load(f: str | os.PathLike, map_location: Any = None, weights_only: bool = Tr
     """
     path = _path(f, "load")
     if isinstance(map_location, str):
-        from .tensor import _check_device
-
         _check_device(map_location)
     with open(path, "rb") as fh:
         head = fh.read(4)
