@@ -175,3 +175,14 @@ def test_mode_is_per_thread() -> None:
         t.start()
         t.join()
     assert seen == [False]
+
+
+def test_nn_frames_are_skipped_too() -> None:
+    nn = pytest.importorskip("nn")
+    layer = nn.Linear(2, 1)
+    x = ag.tensor([[np.inf, 1.0]])
+    with detect_anomaly(), pytest.raises(AnomalyError) as info:
+        line = here()
+        layer(x)
+    assert info.value.location.lineno == line
+    assert "already contains Inf" in str(info.value)
