@@ -137,7 +137,8 @@ class Div(Function):
 
 
 class Pow(Function):
-    """z = a ** b.   dz/da = b·a^(b-1),   dz/db = z·ln(a)   (taken as 0 where a = 0)"""
+    """z = a ** b.   dz/da = b·a^(b-1)   (0 where b = 0),
+    dz/db = z·ln(a)   (0 where a = 0 and b ≥ 0, as PyTorch)"""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -148,9 +149,10 @@ class Pow(Function):
     @staticmethod
     def backward(ctx, g):
         a, b, z = ctx.saved_tensors
-        zero = xp.value(a) == 0
-        ga = g * b * a ** (b - 1)
-        gb = xp.where(zero, 0.0, g * z * xp.log(xp.where(zero, 1.0, a)))
+        bv = xp.value(b)
+        ga = g * b * xp.where(bv == 0, 1.0, a) ** (b - 1)  # not 0·0⁻¹ = nan where a = b = 0
+        cut = (xp.value(a) == 0) & (bv >= 0)
+        gb = xp.where(cut, 0.0, g * z * xp.log(xp.where(cut, 1.0, a)))
         return ga, gb
 
 
@@ -297,11 +299,14 @@ class PowScalar(Function):
 
 
 class RPowScalar(Function):
-    """z = c ** x.   dz/dx = z·ln(c)"""
+    """z = c ** x.   dz/dx = z·ln(c)   (for c = 0, as PyTorch: 0 where x ≥ 0, else -inf)"""
 
     @staticmethod
     def forward(ctx, x, c):
-        ctx.log_c = float(np.log(c)) if c > 0 else float("nan")
+        if c == 0:
+            ctx.log_c = np.where(x >= 0, 0.0, -np.inf).astype(np.result_type(x, np.float32))
+        else:
+            ctx.log_c = float(np.log(c)) if c > 0 else float("nan")
         z = np.power(c, x)
         ctx.save_for_backward(z)
         return z
