@@ -38,80 +38,194 @@ class Conv2d(Function):
     backward: dW_g = G_g @ cols_gᵀ,   db = Σ_(p,q,n) G,
               dcols_g = W_gᵀ @ G_g,   dx = col2im(dcols) (the kh·kw slices added back)
 
-    where G is dL/dy as the matrix (F, Ho·Wo·N). The backward is not itself differentiable here
-    (``create_graph=True`` raises). A 3-D x and W (conv1d) are run as images of height 1.
+    where G is dL/dy as the matrix (F, Ho·Wo·N). With ``create_graph=True`` the two gradients
+    are the differentiable ops :class:`ConvInputGrad` and :class:`ConvWeightGrad`, so
+    convolutions can be differentiated twice. A 3-D x and W (conv1d) run as images of height 1.
     """
 
-    double_backward = False
-
     @staticmethod
-    def forward(ctx, x, w, *bias, stride, padding, dilation, groups):
-        one_d = x.ndim == 3
-        if one_d:  # conv1d: (N, C, L) is an image (N, C, 1, L)
-            x, w = x[:, :, None, :], w[:, :, None, :]
-        n, c, h, wd = x.shape
-        f, _, kh, kw = w.shape
-        (sh, sw), (pt, pb, pl, pr), (dh, dw) = stride, padding, dilation
-        ho = (h + pt + pb - dh * (kh - 1) - 1) // sh + 1
-        wo = (wd + pl + pr - dw * (kw - 1) - 1) // sw + 1
-        dtype = np.result_type(x, w)
-
-        # The input batch-last, padded with zeros: xp (C, H + pt + pb, W + pl + pr, N).
-        xt = x.transpose(1, 2, 3, 0)
-        if pt or pb or pl or pr:
-            xp = np.zeros((c, h + pt + pb, wd + pl + pr, n), dtype)
-            xp[:, pt : pt + h, pl : pl + wd] = xt
-        else:
-            xp = np.ascontiguousarray(xt, dtype)
-
-        # im2col: one strided slice copy per kernel offset.
-        cols = np.empty((c, kh, kw, ho, wo, n), dtype)
-        for i in range(kh):
-            rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
-            for j in range(kw):
-                cols[:, i, j] = xp[:, rows, j * dw : j * dw + sw * (wo - 1) + 1 : sw]
-        cols = cols.reshape(c * kh * kw, ho * wo * n)
-
-        y = _grouped_matmul(w.reshape(f, -1), cols, groups)
+    def forward(ctx, x, w, *bias, geom):
+        cols = _im2col(_four(x, geom), geom)
+        y = _grouped_matmul(w.reshape(geom.f, -1), cols, geom.groups)
         if bias:
             y += bias[0][:, None]
-        ctx.save_for_backward(w)
-        ctx.cols, ctx.geom = cols, (x.shape, (ho, wo), stride, padding, dilation, groups, one_d)
-        y = y.reshape(f, ho, wo, n).transpose(3, 0, 1, 2)  # NCHW view of batch-last memory
-        return y[:, :, 0, :] if one_d else y
+        ctx.save_for_backward(x, w)
+        ctx.geom, ctx.cols = geom, cols
+        return _public(_from_rows(y, geom), geom)
 
     @staticmethod
     def backward(ctx, g):
-        (w,) = ctx.saved_tensors
-        xshape, (ho, wo), (sh, sw), (pt, pb, pl, pr), (dh, dw), groups, one_d = ctx.geom
-        need = ctx.needs_input_grad
-        n, c, h, wd = xshape
-        w4 = w[:, :, None, :] if one_d else w
-        f, _, kh, kw = w4.shape
-        g4 = g[:, :, None, :] if one_d else g
-        gm = g4.transpose(1, 2, 3, 0).reshape(f, ho * wo * n)  # G: (F, Ho·Wo·N)
-
-        dx = dw_ = None
+        x, w = ctx.saved_tensors
+        geom, need = ctx.geom, ctx.needs_input_grad
+        if isinstance(g, Tensor):  # create_graph: differentiable gradients
+            dx = _input_grad(g, w, geom) if need[0] else None
+            dw = _weight_grad(x, g, geom) if need[1] else None
+            db = g.sum(axis=(0, 2) if geom.one_d else (0, 2, 3)) if len(need) > 2 else None
+            return (dx, dw, db)[: len(need)]
+        gm = _as_rows(_four(g, geom), geom)  # G: (F, Ho·Wo·N), free when g is batch-last
+        dx = dw = db = None
         if need[0]:
-            dcols = _grouped_matmul(w4.reshape(f, -1), gm, groups, ta=True)
-            dcols = dcols.reshape(c, kh, kw, ho, wo, n)
-            dxp = np.zeros((c, h + pt + pb, wd + pl + pr, n), dcols.dtype)  # col2im
-            for i in range(kh):
-                rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
-                for j in range(kw):
-                    dxp[:, rows, j * dw : j * dw + sw * (wo - 1) + 1 : sw] += dcols[:, i, j]
-            dx = dxp[:, pt : pt + h, pl : pl + wd].transpose(3, 0, 1, 2)
-            if one_d:
-                dx = dx[:, :, 0, :]
+            dcols = _grouped_matmul(_wmat(w, geom), gm, geom.groups, ta=True)
+            dx = _public(_col2im(dcols, geom), geom)
         if need[1]:
-            dw_ = _grouped_matmul(gm, ctx.cols, groups, tb=True).reshape(w.shape)
-        if len(need) == 2:
-            return dx, dw_
-        return dx, dw_, (gm.sum(axis=1) if need[2] else None)
+            dw = _grouped_matmul(gm, ctx.cols, geom.groups, tb=True).reshape(w.shape)
+        if len(need) > 2 and need[2]:
+            db = gm.sum(axis=1)
+        return (dx, dw, db)[: len(need)]
 
 
 class Conv1d(Conv2d):
     """y = conv1d(x, W) + b: :class:`Conv2d` on (N, C, 1, L) images (see there)."""
+
+
+class ConvInputGrad(Function):
+    """dx = col2im(Wᵀ G): the gradient of a convolution with respect to its input (a transposed
+    convolution of g). It is linear in g and in W:
+    d/dg = conv(gg, W),   d/dW = ConvWeightGrad(gg, g)   (gg = dL/d(dx))."""
+
+    @staticmethod
+    def forward(ctx, g, w, geom):
+        ctx.save_for_backward(g, w)
+        ctx.geom = geom
+        gm = _as_rows(_four(g, geom), geom)
+        return _public(
+            _col2im(_grouped_matmul(_wmat(w, geom), gm, geom.groups, ta=True), geom), geom
+        )
+
+    @staticmethod
+    def backward(ctx, gg):
+        g, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        return (
+            _conv(gg, w, ctx.geom) if need[0] else None,
+            _weight_grad(gg, g, ctx.geom) if need[1] else None,
+        )
+
+
+class ConvWeightGrad(Function):
+    """dW = G @ im2col(x)ᵀ: the gradient of a convolution with respect to its weight. It is
+    linear in x and in g:   d/dx = ConvInputGrad(g, gw),   d/dg = conv(x, gw)."""
+
+    @staticmethod
+    def forward(ctx, x, g, geom):
+        ctx.save_for_backward(x, g)
+        ctx.geom = geom
+        gm = _as_rows(_four(g, geom), geom)
+        cols = _im2col(_four(x, geom), geom)
+        dw = _grouped_matmul(gm, cols, geom.groups, tb=True)
+        return dw.reshape(geom.wshape)
+
+    @staticmethod
+    def backward(ctx, gw):
+        x, g = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        return (
+            _input_grad(g, gw, ctx.geom) if need[0] else None,
+            _conv(x, gw, ctx.geom) if need[1] else None,
+        )
+
+
+# Each of the three, on numpy arrays or (differentiably) on Tensors: what backward rules call.
+def _conv(x: Any, w: Any, geom: _Geom) -> Any:
+    return _run(Conv1d if geom.one_d else Conv2d, x, w, geom)
+
+
+def _input_grad(g: Any, w: Any, geom: _Geom) -> Any:
+    return _run(ConvInputGrad, g, w, geom)
+
+
+def _weight_grad(x: Any, g: Any, geom: _Geom) -> Any:
+    return _run(ConvWeightGrad, x, g, geom)
+
+
+def _run(op: type, a: Any, b: Any, geom: _Geom) -> Any:
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        a, b = (t if isinstance(t, Tensor) else Tensor._make(t, False, None) for t in (a, b))
+        return op.apply(a, b, geom=geom)
+    return op.forward(object.__new__(op), a, b, geom=geom)
+
+
+# --------------------------------------------------------------------------------------------
+# The numpy kernels: im2col, col2im, and the batch-last matrix views
+# --------------------------------------------------------------------------------------------
+class _Geom:
+    """Shapes and hyper-parameters of one convolution, all 2-D (conv1d: height 1)."""
+
+    __slots__ = (
+        "n", "c", "h", "w", "f", "kh", "kw", "ho", "wo", "stride", "pads", "dilation",
+        "groups", "one_d", "wshape",
+    )  # fmt: skip
+
+    def __init__(self, xshape, wshape, stride, pads, dilation, groups, one_d) -> None:
+        self.n, self.c, self.h, self.w = xshape
+        self.f, _, self.kh, self.kw = wshape
+        self.stride, self.pads, self.dilation = stride, pads, dilation
+        self.groups, self.one_d = groups, one_d
+        self.wshape = (wshape[0], wshape[1], wshape[3]) if one_d else wshape
+        (sh, sw), (pt, pb, pl, pr), (dh, dw) = stride, pads, dilation
+        self.ho = (self.h + pt + pb - dh * (self.kh - 1) - 1) // sh + 1
+        self.wo = (self.w + pl + pr - dw * (self.kw - 1) - 1) // sw + 1
+
+
+def _four(a: np.ndarray, geom: _Geom) -> np.ndarray:
+    """conv1d's (N, C, L) arrays as (N, C, 1, L)."""
+    return a[:, :, None, :] if geom.one_d else a
+
+
+def _public(a: np.ndarray, geom: _Geom) -> np.ndarray:
+    return a[:, :, 0, :] if geom.one_d else a
+
+
+def _wmat(w: np.ndarray, geom: _Geom) -> np.ndarray:
+    """The weight as the matrix (F, C/G·kh·kw)."""
+    return w.reshape(geom.f, -1)
+
+
+def _as_rows(g: np.ndarray, geom: _Geom) -> np.ndarray:
+    """(N, F, Ho, Wo) -> the matrix (F, Ho·Wo·N); no copy when g is batch-last in memory."""
+    return g.transpose(1, 2, 3, 0).reshape(g.shape[1], -1)
+
+
+def _from_rows(y: np.ndarray, geom: _Geom) -> np.ndarray:
+    """The matrix (F, Ho·Wo·N) -> an (N, F, Ho, Wo) view of it."""
+    return y.reshape(y.shape[0], geom.ho, geom.wo, geom.n).transpose(3, 0, 1, 2)
+
+
+def _windows(geom: _Geom):
+    """(i, j, slice of the padded batch-last input that kernel offset (i, j) reads)."""
+    (sh, sw), (dh, dw) = geom.stride, geom.dilation
+    for i in range(geom.kh):
+        rows = slice(i * dh, i * dh + sh * (geom.ho - 1) + 1, sh)
+        for j in range(geom.kw):
+            yield i, j, (slice(None), rows, slice(j * dw, j * dw + sw * (geom.wo - 1) + 1, sw))
+
+
+def _im2col(x: np.ndarray, geom: _Geom) -> np.ndarray:
+    """x (N, C, H, W), any memory order -> cols (C·kh·kw, Ho·Wo·N): kh·kw slice copies."""
+    pt, pb, pl, pr = geom.pads
+    c, h, w, n = geom.c, geom.h, geom.w, geom.n
+    xt = x.transpose(1, 2, 3, 0)  # batch-last view
+    if pt or pb or pl or pr:
+        xp = np.zeros((c, h + pt + pb, w + pl + pr, n), x.dtype)
+        xp[:, pt : pt + h, pl : pl + w] = xt
+    else:
+        xp = np.ascontiguousarray(xt)  # one transposing copy at most (free if batch-last)
+    cols = np.empty((c, geom.kh, geom.kw, geom.ho, geom.wo, n), x.dtype)
+    for i, j, window in _windows(geom):
+        cols[:, i, j] = xp[window]
+    return cols.reshape(c * geom.kh * geom.kw, -1)
+
+
+def _col2im(dcols: np.ndarray, geom: _Geom) -> np.ndarray:
+    """dcols (C·kh·kw, Ho·Wo·N) -> dx (N, C, H, W), a view of batch-last memory: each kernel
+    offset's slice is added back where im2col read it."""
+    pt, pb, pl, pr = geom.pads
+    c, h, w, n = geom.c, geom.h, geom.w, geom.n
+    dcols = dcols.reshape(c, geom.kh, geom.kw, geom.ho, geom.wo, n)
+    dxp = np.zeros((c, h + pt + pb, w + pl + pr, n), dcols.dtype)
+    for i, j, window in _windows(geom):
+        dxp[window] += dcols[:, i, j]
+    return dxp[:, pt : pt + h, pl : pl + w].transpose(3, 0, 1, 2)
 
 
 def _grouped_matmul(
@@ -145,7 +259,7 @@ def _tuple(op: str, name: str, v: Any, n: int, minimum: int) -> tuple:
     return tuple(int(e) for e in t)
 
 
-def _conv(
+def _convolution(
     op: str,
     cls: type,
     nd: int,
@@ -214,11 +328,13 @@ def _conv(
             )
     if nd == 1:
         strides, dils, pads = (1, *strides), (1, *dils), ((0, 0), *pads)
-    params = dict(stride=strides, padding=pads[0] + pads[1], dilation=dils, groups=int(groups))
+    x4shape = xshape if nd == 2 else (xshape[0], xshape[1], 1, xshape[2])
+    w4shape = w.shape if nd == 2 else (w.shape[0], w.shape[1], 1, w.shape[2])
+    geom = _Geom(x4shape, w4shape, strides, pads[0] + pads[1], dils, int(groups), nd == 1)
     if not batched:
         x = x.reshape((1, *x.shape))
     if bias is None:
-        out = cls.apply(x, w, **params)
+        out = cls.apply(x, w, geom=geom)
     else:
         b = as_operand(bias, x)
         if b.shape != (f,):
@@ -226,7 +342,7 @@ def _conv(
                 f"{op}(): bias must have shape ({f},) (one value per output channel of weight "
                 f"of shape {w.shape}), got shape {b.shape}"
             )
-        out = cls.apply(x, w, b, **params)
+        out = cls.apply(x, w, b, geom=geom)
     return out if batched else out.reshape(out.shape[1:])
 
 
@@ -246,7 +362,7 @@ def conv2d(
     may also be ``'valid'`` (none) or ``'same'`` (output as large as the input, stride 1).
     Output (N, F, Ho, Wo) with ``Ho = (H + 2·pad - dil·(kH-1) - 1) // stride + 1``.
     """
-    return _conv("conv2d", Conv2d, 2, input, weight, bias, stride, padding, dilation, groups)
+    return _convolution("conv2d", Conv2d, 2, input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv1d(
@@ -262,4 +378,4 @@ def conv1d(
     ``torch.nn.functional.conv1d``: input (N, C, L) or (C, L); weight (F, C/groups, k);
     bias (F,) or None; output (N, F, Lo) with ``Lo = (L + 2·pad - dil·(k-1) - 1) // stride + 1``.
     """
-    return _conv("conv1d", Conv1d, 1, input, weight, bias, stride, padding, dilation, groups)
+    return _convolution("conv1d", Conv1d, 1, input, weight, bias, stride, padding, dilation, groups)

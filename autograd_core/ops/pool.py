@@ -29,22 +29,18 @@ class MaxPool2d(Function):
     """y[..., p, q] = max_(i, j) xpad[..., p·sh + i·dh, q·sw + j·dw]   (padding is -inf)
 
     dL/dx: each g[..., p, q] goes to the *first* maximum of its window in scan order (row by
-    row), exactly where PyTorch sends it; windows whose maximum is NaN send it to their last NaN,
-    as PyTorch does. Not differentiable twice here.
+    row), exactly where PyTorch sends it (a window whose maximum is NaN: to its last NaN, as
+    PyTorch). That routing is the op :class:`MaxPoolScatter`, so it can be differentiated again.
     """
-
-    double_backward = False
 
     @staticmethod
     def forward(ctx, x, geom):
-        x4 = x[..., None, :] if geom.one_d else x
-        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        xp = _pad(x4, geom.pads, fill)
+        xp = _pad(_four(x, geom), geom.pads, _lowest(x.dtype))
         first, *rest = geom.windows
         out = xp[first].copy() if not rest else np.maximum(xp[first], xp[rest[0]])
         for w in rest[1:]:
             np.maximum(out, xp[w], out=out)
-        out = out[..., 0, :] if geom.one_d else out
+        out = _public(out, geom)
         ctx.save_for_backward(x, out)
         ctx.geom, ctx.xp = geom, xp
         return out
@@ -52,22 +48,57 @@ class MaxPool2d(Function):
     @staticmethod
     def backward(ctx, g):
         _, out = ctx.saved_tensors
-        geom = ctx.geom
-        if geom.one_d:
-            out, g = out[..., None, :], g[..., None, :]
-        xp = ctx.xp
+        maxima = (ctx.xp, _four(_value(out), ctx.geom), ctx.geom)
+        return _run(MaxPoolScatter, g, maxima=maxima)
+
+
+class MaxPoolScatter(Function):
+    """dx = Σ_(i, j) (g where the window's first maximum sits at offset (i, j)), put back at
+    that offset: the gradient of max pooling. Linear in g; its derivative gathers gg from the
+    same positions (:class:`MaxPoolGather`). ``maxima`` = (padded input, output, geometry)."""
+
+    @staticmethod
+    def forward(ctx, g, maxima):
+        ctx.maxima = maxima
+        xp, _, geom = maxima
+        g = _four(g, geom)
         dxp = _alloc(_order(xp), xp.shape, np.result_type(g, xp), zero=not geom.tiles)
 
-        def route(k: int, hit: np.ndarray) -> None:
+        def scatter(k: int, hit: np.ndarray) -> None:
             w = geom.windows[k]
             if geom.disjoint:
                 np.multiply(hit, g, out=dxp[w])
             else:
                 dxp[w] += hit * g
 
-        _first_max(xp, out, geom, route)
-        dx = dxp[geom.crop]
-        return dx[..., 0, :] if geom.one_d else dx
+        _first_max(*maxima, scatter)
+        return _public(dxp[geom.crop], geom)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return _run(MaxPoolGather, gg, maxima=ctx.maxima)
+
+
+class MaxPoolGather(Function):
+    """y[..., p, q] = a at the first maximum of window (p, q) of the pooled input: the
+    derivative of :class:`MaxPoolScatter` (and its backward is that op again)."""
+
+    @staticmethod
+    def forward(ctx, a, maxima):
+        ctx.maxima = maxima
+        xp, out, geom = maxima
+        ap = _pad(_four(a, geom), geom.pads, 0)
+        y = np.zeros(out.shape, np.result_type(a, out))
+
+        def gather(k: int, hit: np.ndarray) -> None:
+            y[...] += hit * ap[geom.windows[k]]
+
+        _first_max(*maxima, gather)
+        return _public(y, geom)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _run(MaxPoolScatter, g, maxima=ctx.maxima)
 
 
 def _first_max(xp: np.ndarray, out: np.ndarray, geom: _Geom, route: Any) -> None:
@@ -100,36 +131,73 @@ class AvgPool2d(Function):
     """y[..., p, q] = Σ_(i, j) xpad[..., p·sh + i·dh, q·sw + j·dw] / divisor[p, q]
 
     (zero padding; divisor = window area, without the padding when count_include_pad=False,
-    or divisor_override).   dL/dx: g / divisor added back into every window position.
+    or divisor_override).   dL/dx: g / divisor added back into every window position
+    (:class:`AvgPoolScatter`, whose own derivative is this op again).
     """
-
-    double_backward = False
 
     @staticmethod
     def forward(ctx, x, geom, divisor):
-        x4 = x[..., None, :] if geom.one_d else x
-        xp = _pad(x4, geom.pads, 0)
-        dtype = np.result_type(x.dtype, np.float32) if x.dtype.kind != "f" else x.dtype
+        xp = _pad(_four(x, geom), geom.pads, 0)
         first, *rest = geom.windows
-        out = xp[first].astype(dtype) if not rest else np.add(xp[first], xp[rest[0]], dtype=dtype)
+        out = xp[first].copy() if not rest else xp[first] + xp[rest[0]]
         for w in rest[1:]:
             np.add(out, xp[w], out=out)
         out /= divisor
-        ctx.geom, ctx.divisor, ctx.xshape, ctx.order = geom, divisor, xp.shape, _order(x4)
-        return out[..., 0, :] if geom.one_d else out
+        ctx.geom, ctx.divisor, ctx.xpshape, ctx.order = geom, divisor, xp.shape, _order(xp)
+        return _public(out, geom)
 
     @staticmethod
     def backward(ctx, g):
-        geom = ctx.geom
-        gd = (g[..., None, :] if geom.one_d else g) / ctx.divisor
-        dxp = _alloc(ctx.order, ctx.xshape, gd.dtype, zero=not geom.tiles)
+        return _run(
+            AvgPoolScatter, g, geom=ctx.geom, divisor=ctx.divisor, xp=(ctx.xpshape, ctx.order)
+        )
+
+
+class AvgPoolScatter(Function):
+    """dx = Σ_(i, j) g / divisor, added at offset (i, j) of every window: the gradient of
+    average pooling. Linear in g; its derivative is average pooling of gg (:class:`AvgPool2d`).
+    ``xp`` = (shape, memory order) of the padded input."""
+
+    @staticmethod
+    def forward(ctx, g, geom, divisor, xp):
+        ctx.geom, ctx.divisor = geom, divisor
+        shape, order = xp
+        gd = _four(g, geom) / divisor
+        dxp = _alloc(order, shape, gd.dtype, zero=not geom.tiles)
         for w in geom.windows:
             if geom.disjoint:
                 dxp[w] = gd
             else:
                 dxp[w] += gd
-        dx = dxp[geom.crop]
-        return dx[..., 0, :] if geom.one_d else dx
+        return _public(dxp[geom.crop], geom)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return _run(AvgPool2d, gg, geom=ctx.geom, divisor=ctx.divisor)
+
+
+def _run(op: type, a: Any, **params: Any) -> Any:
+    """``op`` on a numpy array, or, on a Tensor (create_graph), as a differentiable op."""
+    if isinstance(a, Tensor):
+        return op.apply(a, **params)
+    return op.forward(object.__new__(op), a, **params)
+
+
+def _value(a: Any) -> np.ndarray:
+    return a.data if isinstance(a, Tensor) else a
+
+
+def _four(a: np.ndarray, geom: _Geom) -> np.ndarray:
+    """1-D pooling's (..., L) arrays as (..., 1, L)."""
+    return a[..., None, :] if geom.one_d else a
+
+
+def _public(a: np.ndarray, geom: _Geom) -> np.ndarray:
+    return a[..., 0, :] if geom.one_d else a
+
+
+def _lowest(dtype: np.dtype) -> Any:
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
 # --------------------------------------------------------------------------------------------
@@ -298,8 +366,7 @@ def _argmax_indices(x: np.ndarray, out: np.ndarray, geom: _Geom) -> np.ndarray:
         i, j = divmod(k, kw)
         np.copyto(idx, (oh + i * dh) * w + (ow + j * dw), where=hit)
 
-    fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-    _first_max(_pad(x, geom.pads, fill), out, geom, route)
+    _first_max(_pad(x, geom.pads, _lowest(x.dtype)), out, geom, route)
     return idx[..., 0, :] if geom.one_d else idx
 
 
