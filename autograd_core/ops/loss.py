@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import _generic as xp
 from ..function import Function
+from ..grad_mode import STATE
 from ..tensor import Tensor
 from .elementwise import as_operand
 
@@ -233,10 +234,20 @@ def as_float_tensor(x: Any, like: Tensor) -> Tensor:
     return t if t.dtype == like.dtype else t.astype(like.dtype)
 
 
+def constant_weight(op: str, name: str, w: Any) -> None:
+    """Loss weights are constants (as in PyTorch): refuse one that asks for a gradient."""
+    if isinstance(w, Tensor) and w.requires_grad and STATE.enabled:
+        raise RuntimeError(
+            f"{op}(): the loss is not differentiable with respect to {name}, which requires "
+            f"grad; pass {name}.detach()"
+        )
+
+
 def _class_weight(op: str, weight: Any, n_cls: int) -> np.ndarray | None:
     """The class weights as a constant array of shape (C,) (PyTorch gives them no gradient)."""
     if weight is None:
         return None
+    constant_weight(op, "weight", weight)
     w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
     if w.shape != (n_cls,):
         raise RuntimeError(

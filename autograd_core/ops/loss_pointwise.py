@@ -18,7 +18,14 @@ from .. import _generic as xp
 from ..function import Function
 from ..tensor import Tensor
 from .elementwise import as_operand
-from .loss import _coef, _reduced, as_float_tensor, check_reduction, legacy_reduction
+from .loss import (
+    _coef,
+    _reduced,
+    as_float_tensor,
+    check_reduction,
+    constant_weight,
+    legacy_reduction,
+)
 
 __all__: list[str] = []
 
@@ -173,6 +180,7 @@ def _constant_like(op: str, name: str, w: Any, x: Tensor) -> np.ndarray | None:
     if w is None:
         return None
     shape = x.shape
+    constant_weight(op, name, w)
     a = np.asarray(w.data if isinstance(w, Tensor) else w, dtype=x.dtype)
     try:
         np.broadcast_shapes(a.shape, shape)
@@ -234,15 +242,6 @@ def binary_cross_entropy_with_logits(
     x = as_operand(input)
     y = as_float_tensor(target, x)
     _same_size(op, x, y)
-    trainable = [t for t in (weight, pos_weight) if isinstance(t, Tensor) and t.requires_grad]
-    if trainable:  # rare: gradients for the weights too, so compose the formula from ops
-        s = (-x).relu() + (-(x.abs())).exp().log1p()  # log(1 + e^-x)
-        if pos_weight is not None:
-            s = s * ((as_float_tensor(pos_weight, x) - 1.0) * y + 1.0)
-        loss = (1.0 - y) * x + s
-        if weight is not None:
-            loss = loss * as_float_tensor(weight, x)
-        return _reduce_ops(loss, reduction)
     w = _constant_like(op, "weight", weight, x)
     pw = _constant_like(op, "pos_weight", pos_weight, x)
     return BinaryCrossEntropyWithLogits.apply(x, y, weight=w, pos_weight=pw, reduction=reduction)
