@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+
 import numpy as np
 import pytest
 
@@ -76,7 +77,6 @@ def test_unknown_option_is_an_argparse_error(tmp_path, capsys):
         cli.main(["train", "--bogus"])
     assert e.value.code == 2
     assert "unrecognized arguments: --bogus" in capsys.readouterr().err
-
 
 
 def test_progress_switch():
