@@ -48,4 +48,8 @@ from .functional import grad_of, value_and_grad
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .serialization import load, save
 
+# Seeing backprop: graph drawings, step-through backward, gradient flow (autograd_core.viz).
+from . import viz
+from .viz import draw_graph, to_dot, trace_backward
+
 __version__ = "0.1.0"
