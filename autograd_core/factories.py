@@ -49,7 +49,7 @@ def _size(op: str, sizes: tuple, size: Any = None) -> tuple:
         if sizes:
             raise TypeError(f"{op}(): give the size positionally or as size=, not both")
         sizes = (size,)
-    if len(sizes) == 1 and not isinstance(sizes[0], Integral):
+    if len(sizes) == 1 and isinstance(sizes[0], tuple | list | np.ndarray):
         sizes = tuple(sizes[0])
     for s in sizes:
         if not isinstance(s, Integral) or isinstance(s, bool):
@@ -311,19 +311,23 @@ def randint(
 ) -> Tensor:
     """Random integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``
     (low defaults to 0); int64 unless ``dtype`` is given."""
+    usage = (
+        f"randint(): call it as randint(high, size) or randint(low, high, size), with size a "
+        f"tuple such as (3,); got positional arguments {args}"
+    )
     rest = list(args)
     if size is None:
         if not rest:
-            raise TypeError("randint(): missing the size (a tuple), e.g. randint(10, (3,))")
+            raise TypeError(usage)
         size = rest.pop()
     if high is None:
         if not rest:
-            raise TypeError("randint(): missing 'high', e.g. randint(10, (3,))")
+            raise TypeError(usage)
         high = rest.pop()
     if low is None:
         low = rest.pop() if rest else 0
     if rest:
-        raise TypeError(f"randint(): too many positional arguments {args}")
+        raise TypeError(usage)
     shape = _size("randint", (size,))
     if low >= high:
         raise RuntimeError(

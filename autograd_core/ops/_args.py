@@ -41,3 +41,14 @@ def shape_arg(shape: tuple) -> tuple:
     if len(shape) == 1 and not isinstance(shape[0], Integral):
         shape = tuple(shape[0])
     return tuple(int(s) for s in shape)
+
+
+def axis_arg(op: str, dim: int, ndim: int, shape: tuple | None = None) -> int:
+    """One axis ``dim`` (negatives count from the end) as a non-negative int, among ``ndim``
+    axes; out of range is an IndexError naming the op, the valid range and ``shape``."""
+    if not -ndim <= dim < ndim:
+        of = f" for a tensor of shape {tuple(shape)}" if shape is not None else ""
+        raise IndexError(
+            f"{op}(): dimension {dim} is out of range{of} (expected to be in [{-ndim}, {ndim - 1}])"
+        )
+    return dim % ndim

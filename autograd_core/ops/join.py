@@ -15,7 +15,7 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
-from ._args import pick
+from ._args import axis_arg, pick
 from .elementwise import as_operand
 from .index import getitem
 
@@ -107,14 +107,6 @@ def _tensors(op: str, tensors: Any) -> list:
     return [as_operand(t) for t in tensors]
 
 
-def _dim(op: str, dim: int, ndim: int) -> int:
-    if not -ndim <= dim < ndim:
-        raise IndexError(
-            f"{op}(): dimension {dim} is out of range (expected to be in [{-ndim}, {ndim - 1}])"
-        )
-    return dim % ndim
-
-
 def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> Tensor:
     """Join tensors along an existing axis ``dim``; their other sizes must match."""
     ts = _tensors("cat", tensors)
@@ -125,7 +117,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> 
             raise RuntimeError(
                 f"cat(): zero-dimensional tensor (at position {i}) cannot be concatenated"
             )
-    d = _dim("cat", dim, first.ndim)
+    d = axis_arg("cat", dim, first.ndim, first.shape)
     for i, t in enumerate(ts):
         if t.ndim != first.ndim or t.shape[:d] + t.shape[d + 1 :] != (
             first.shape[:d] + first.shape[d + 1 :]
@@ -152,7 +144,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -
                 f"stack(): expects each tensor to be equal size, but got {ts[0].shape} at "
                 f"entry 0 and {t.shape} at entry {i}"
             )
-    return Stack.apply(*ts, dim=_dim("stack", dim, ts[0].ndim + 1))
+    return Stack.apply(*ts, dim=axis_arg("stack", dim, ts[0].ndim + 1, ts[0].shape))
 
 
 def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
@@ -161,7 +153,7 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
     of ``dim``). Returns a tuple; each piece is an index of the input, so differentiable."""
     if tensor.ndim == 0:
         raise RuntimeError("split(): a zero-dimensional tensor cannot be split")
-    d = _dim("split", dim, tensor.ndim)
+    d = axis_arg("split", dim, tensor.ndim, tensor.shape)
     n = tensor.shape[d]
     if isinstance(split_size_or_sections, Integral):
         size = int(split_size_or_sections)
@@ -191,7 +183,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
         raise RuntimeError(f"chunk(): chunk expects `chunks` to be greater than 0, got: {chunks}")
     if input.ndim == 0:
         raise RuntimeError("chunk(): a zero-dimensional tensor cannot be chunked")
-    n = input.shape[_dim("chunk", dim, input.ndim)]
+    n = input.shape[axis_arg("chunk", dim, input.ndim, input.shape)]
     return split(input, max(-(-n // chunks), 1), dim)
 
 

@@ -8,6 +8,7 @@ it back. Joining, splitting and padding (cat, stack, split, chunk, pad) are in `
 
 from __future__ import annotations
 
+import math
 from numbers import Integral
 from typing import Any
 
@@ -16,7 +17,7 @@ import numpy as np
 from .. import _generic as xp
 from ..function import Function
 from ..tensor import Tensor
-from ._args import normalize_dims, pick, shape_arg
+from ._args import axis_arg, normalize_dims, pick, shape_arg
 from .join import chunk, split  # noqa: F401 - Tensor.split/chunk reach them through here
 
 __all__ = [
@@ -119,10 +120,10 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
 
 
 def _infer_shape(op: str, old: tuple, shape: tuple) -> tuple:
-    size = int(np.prod(old))
+    size = math.prod(old)
     if shape.count(-1) > 1:
         raise ValueError(f"{op}(): only one dimension can be inferred (-1), got {shape}")
-    known = int(np.prod([s for s in shape if s != -1]))
+    known = math.prod([s for s in shape if s != -1])
     if -1 in shape:
         if known == 0 or size % known:
             raise ValueError(
@@ -145,19 +146,17 @@ def view(input: Tensor, *shape: Any) -> Tensor:
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge the axes ``start_dim`` ... ``end_dim`` (both included) into one:
     a (2, 3, 4) tensor flattens to (24,), or with ``start_dim=1`` to (2, 12)."""
+    s = axis_arg("flatten", start_dim, max(input.ndim, 1), input.shape)
+    e = axis_arg("flatten", end_dim, max(input.ndim, 1), input.shape)
     if input.ndim == 0:
-        normalize_dims("flatten", start_dim, 0)
-        normalize_dims("flatten", end_dim, 0)
         return reshape(input, 1)
-    (s,) = normalize_dims("flatten", start_dim, input.ndim)
-    (e,) = normalize_dims("flatten", end_dim, input.ndim)
     if s > e:
         raise RuntimeError(
             f"flatten(): start_dim {start_dim} cannot come after end_dim {end_dim} "
             f"(tensor of shape {input.shape})"
         )
     shape = input.shape
-    return reshape(input, shape[:s] + (int(np.prod(shape[s : e + 1])),) + shape[e + 1 :])
+    return reshape(input, shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :])
 
 
 def squeeze(input: Tensor, dim: Any = None, *dims: int, axis: Any = None) -> Tensor:
@@ -174,13 +173,7 @@ def squeeze(input: Tensor, dim: Any = None, *dims: int, axis: Any = None) -> Ten
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     """Insert an axis of size 1 at position ``dim`` (from -ndim-1 to ndim)."""
-    n = input.ndim + 1
-    if not -n <= dim < n:
-        raise IndexError(
-            f"unsqueeze(): dimension {dim} is out of range for a tensor of shape {input.shape} "
-            f"(expected to be in [{-n}, {n - 1}])"
-        )
-    d = dim % n
+    d = axis_arg("unsqueeze", dim, input.ndim + 1, input.shape)
     return reshape(input, input.shape[:d] + (1,) + input.shape[d:])
 
 
