@@ -266,6 +266,12 @@ def _parse_einsum(equation: str, shapes: list) -> tuple:
         out = ell + "".join(sorted(c for c, n in counts.items() if n == 1))
     sizes: dict = {}
     for i, (s, shape) in enumerate(zip(subs, shapes)):
+        for c in set(s):
+            if len({n for ch, n in zip(s, shape) if ch == c}) > 1:
+                raise RuntimeError(
+                    f"einsum(): subscript {c} is repeated for operand {i} (shape {shape}) but "
+                    f"the sizes don't match"
+                )
         for c, n in zip(s, shape):
             m = sizes.get(c)
             if m is not None and m != n and m != 1 and n != 1:
@@ -274,13 +280,6 @@ def _parse_einsum(equation: str, shapes: list) -> tuple:
                     f"which does not broadcast with previously seen size {m} ({equation!r})"
                 )
             sizes[c] = n if m is None or m == 1 else m
-        for c in set(s):
-            dims = [n for ch, n in zip(s, shape) if ch == c]
-            if len(set(dims)) > 1:
-                raise RuntimeError(
-                    f"einsum(): subscript {c} is repeated for operand {i} (shape {shape}) but "
-                    f"the sizes don't match"
-                )
     return subs, out
 
 

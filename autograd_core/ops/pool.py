@@ -322,12 +322,11 @@ def _geometry(op: str, x: Tensor, nd: int, kernel_size, stride, padding, dilatio
     s = k if no_stride else _tuple(op, "stride", stride, nd, 1)
     p = _tuple(op, "padding", padding, nd, 0)
     d = _tuple(op, "dilation", dilation, nd, 1)
-    for kk, pp, dd in zip(k, p, d):
-        limit = (dd * (kk - 1) + 1) // 2 if op.startswith("max") else kk // 2
-        if pp > limit:
+    for kk, pp in zip(k, p):
+        if pp > kk // 2:
             raise ValueError(
                 f"{op}(): padding {padding} is too large for kernel_size {kernel_size}: pad "
-                f"should be at most half of the (effective) kernel size"
+                f"should be at most half of the kernel size"
             )
     sizes = x.shape[-nd:]
     out = tuple(_out_size(*a, ceil_mode) for a in zip(sizes, k, s, p, d))
