@@ -52,9 +52,9 @@ def _lrs(optimizer: Optimizer) -> list[float]:
 def _watch_optimizer_step(optimizer: Optimizer) -> None:
     """Wrap ``optimizer.step`` so that it records that it ran (``optimizer._opt_called``):
     the scheduler warns when it is stepped before the optimiser ever was."""
-    if getattr(optimizer.step, "_wrapped_by_lr_sched", False):
-        return
-    func = optimizer.step.__func__  # type: ignore[attr-defined]
+    func = getattr(optimizer.step, "__func__", None)
+    if func is None or getattr(optimizer.step, "_wrapped_by_lr_sched", False):
+        return  # already wrapped, or replaced by a plain function: leave it be
     opt_ref = weakref.ref(optimizer)  # no reference cycle through the wrapper
 
     @functools.wraps(func)

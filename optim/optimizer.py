@@ -90,7 +90,8 @@ class Optimizer:
         params = list(params)
         names = [p[0] for p in params if isinstance(p, tuple)]
         params = [p[1] if isinstance(p, tuple) else p for p in params]
-        group = dict(param_group, params=params)
+        group = param_group  # kept (not copied), as in PyTorch: it becomes the live group
+        group["params"] = params
         if names:
             if len(names) != len(params):
                 raise ValueError(

@@ -326,7 +326,9 @@ def test_add_param_group_takes_defaults_and_trains():
     a = ag.tensor([1.0], requires_grad=True)
     b = ag.tensor([1.0], requires_grad=True)
     opt = optim.Adagrad([a], lr=0.5)
-    opt.add_param_group({"params": b, "lr": 0.1})
+    group = {"params": b, "lr": 0.1}
+    opt.add_param_group(group)
+    assert opt.param_groups[1] is group  # the live group, as in torch
     assert opt.param_groups[1]["lr"] == 0.1 and opt.param_groups[1]["eps"] == 1e-10
     assert opt.param_groups[1]["params"] == [b]
     a.grad, b.grad = ag.tensor([1.0]), ag.tensor([1.0])
