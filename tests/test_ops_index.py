@@ -116,6 +116,42 @@ def test_integer_arrays_mixed_with_slices(data):
         both(lambda lib, t: t[rows, :, last], x)  # separated advanced indices go first
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        (1, slice(None), [0, 2]),
+        (slice(None), [0, 1], 1, [0, 2]),
+        (0, [0, 1], slice(None), [0, 2]),
+        ([0, 1], 1, slice(None), 2),
+        (Ellipsis, 1, [2, 0, 2]),
+        (1, None, slice(None), [[0], [2]], 3),
+    ],
+)
+def test_ints_mixed_with_arrays_follow_torch_not_numpy(key):
+    # numpy counts an int among the array indices, which moves the indexed axes to the front
+    # (x[1, :, [0, 2]] is (2, 3) in numpy); PyTorch drops the int's axis first: (3, 2).
+    x = np.arange(120.0).reshape(2, 3, 4, 5)
+    both(lambda lib, t: t[key] * 2.0, x)
+
+
+def test_setitem_with_ints_mixed_with_arrays_follows_torch():
+    xv = np.random.default_rng(6).normal(size=(2, 3, 4))
+    vv = np.arange(6.0).reshape(3, 2)
+    key = (1, slice(None), [0, 2])
+    x, v = ag.tensor(xv, requires_grad=True), ag.tensor(vv, requires_grad=True)
+    tx, tv = torch.tensor(xv, requires_grad=True), torch.tensor(vv, requires_grad=True)
+    for lib, a, b in ((ag, x, v), (torch, tx, tv)):
+        h = a * 1.5
+        h[key] = b * b
+        (h * h.cos()).sum().backward()
+        with lib.no_grad():
+            c = a * 1.0
+            c[key] = b
+            assert c[1, 2, 2].item() == 5.0
+    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(v.grad.data, tv.grad.numpy(), rtol=1e-10)
+
+
 def test_repeated_indices_accumulate():
     x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
     x[[0, 0, 2, 0]].sum().backward()
@@ -321,6 +357,26 @@ def test_double_backward_through_getitem_vs_torch(key):
     second(ag, x).backward()
     second(torch, tx).backward()
     np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-9)
+
+
+def test_double_backward_through_setitem_vs_torch():
+    rng = np.random.default_rng(7)
+    xv, vv = rng.normal(size=(3, 4)), rng.normal(size=(2, 4))
+
+    def second(lib, x, v):
+        h = x * x
+        h[1:] = v**3
+        out = (h**2).sum()
+        grad = torch.autograd.grad if lib is torch else ag.grad
+        gx, gv = grad(out, (x, v), create_graph=True)
+        return (gx * gx).sum() + (gv * gv).sum()
+
+    x, v = ag.tensor(xv, requires_grad=True), ag.tensor(vv, requires_grad=True)
+    tx, tv = torch.tensor(xv, requires_grad=True), torch.tensor(vv, requires_grad=True)
+    second(ag, x, v).backward()
+    second(torch, tx, tv).backward()
+    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-9)
+    np.testing.assert_allclose(v.grad.data, tv.grad.numpy(), rtol=1e-9)
 
 
 def test_third_derivative_through_index_add():

@@ -227,6 +227,12 @@ def test_chunk(data):
     assert [p.shape for p in ours] == [tuple(p.shape) for p in theirs]
 
 
+def test_chunk_and_split_of_empty_dimension_as_torch():
+    for lib in (ag, torch):
+        assert [tuple(p.shape) for p in lib.zeros(2, 0).chunk(3, 1)] == [(2, 0)] * 3
+        assert [tuple(p.shape) for p in lib.zeros(0, 3).split(2)] == [(0, 3)]
+
+
 # -- pad ----------------------------------------------------------------------------------------
 @SETTINGS
 @given(st.data())

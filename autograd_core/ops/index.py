@@ -54,13 +54,16 @@ class IndexAdd(Function):
 
 class SetItem(Function):
     """y = x with y[key] = v (v broadcast to the shape of x[key]).
-    dy/dx = 1 outside key and 0 at key;   dy/dv = g[key] (summed back to v's shape)"""
+    dy/dx = 1 outside key and 0 at key;   dy/dv = g[key] (summed back to v's shape)
+
+    ``keys`` is the key as one or two steps (see :func:`_ints_first`): y[k1][k2] = v.
+    """
 
     @staticmethod
-    def forward(ctx, x, v, key):
-        ctx.key, ctx.v_ndim = key, v.ndim
+    def forward(ctx, x, v, keys):
+        ctx.keys, ctx.v_ndim = keys, v.ndim
         out = x.copy()
-        out[key] = v
+        _write(out, keys, v)
         return out
 
     @staticmethod
@@ -69,16 +72,25 @@ class SetItem(Function):
         if ctx.needs_input_grad[0]:
             if isinstance(g, Tensor):
                 keep = np.ones(g.shape, g.dtype)
-                keep[ctx.key] = 0
+                _write(keep, ctx.keys, 0)
                 gx = g * keep
             else:
                 gx = g.copy()
-                gx[ctx.key] = 0
+                _write(gx, ctx.keys, 0)
         if ctx.needs_input_grad[1]:
-            gv = g[ctx.key]
+            gv = g
+            for k in ctx.keys:
+                gv = gv[k]
             if gv.ndim < ctx.v_ndim:  # v had extra leading axes of size 1
                 gv = gv.reshape((1,) * (ctx.v_ndim - gv.ndim) + tuple(gv.shape))
         return gx, gv
+
+
+def _write(a: np.ndarray, keys: tuple, v: Any) -> None:
+    """``a[k1][k2] = v`` (all keys but the last are basic, so they give views of ``a``)."""
+    for k in keys[:-1]:
+        a = a[k]
+    a[keys[-1]] = v
 
 
 def _scatter_add(g: np.ndarray, shape: tuple, key: tuple, unique: bool) -> np.ndarray:
@@ -188,11 +200,40 @@ def _check_bounds(parts: list, shape: tuple, consumed: int) -> None:
 # --------------------------------------------------------------------------------------------
 # The functions Tensor's [] calls
 # --------------------------------------------------------------------------------------------
+def _ints_first(key: tuple) -> tuple:
+    """The key as steps applied one after the other: ``(key,)``, or, when it mixes ints with
+    arrays, the ints first and the rest next. PyTorch treats an int as slicing that drops the
+    axis, while numpy counts it among the array indices, which changes where the axes of
+    the array indices go (``x[1, :, [0, 2]]`` is (3, 2) for a (2, 3, 4) x in PyTorch, (2, 3)
+    in numpy); two steps give PyTorch's answer."""
+    has_int = any(type(k) is int for k in key)
+    if not has_int or not any(isinstance(k, np.ndarray) for k in key):
+        return (key,)
+    first, rest = [], []
+    for k in key:
+        if type(k) is int:
+            first.append(k)
+        elif k is None:
+            rest.append(k)
+        elif k is Ellipsis:
+            first.append(k)
+            rest.append(k)
+        else:
+            first.extend(
+                [slice(None)] * (k.ndim if isinstance(k, np.ndarray) and k.dtype == bool else 1)
+            )
+            rest.append(k)
+    return tuple(first), tuple(rest)
+
+
 def getitem(input: Tensor, key: Any) -> Tensor:
     """``input[key]``, differentiable: ints, slices, None, ``...``, integer arrays (lists,
     arrays or Tensors; repeated indices get the sum of their gradients) and boolean masks."""
     k, unique = index_key(key, input.shape)
-    return GetItem.apply(input, key=k, unique=unique)
+    steps = _ints_first(k)
+    if len(steps) == 2:
+        input = GetItem.apply(input, key=steps[0], unique=True)
+    return GetItem.apply(input, key=steps[-1], unique=unique)
 
 
 def setitem(input: Tensor, key: Any, value: Any) -> None:
@@ -203,10 +244,10 @@ def setitem(input: Tensor, key: Any, value: Any) -> None:
     is recorded: the gradient flows to ``input`` everywhere outside ``key`` and to ``value``
     at ``key``.
     """
-    k, _ = index_key(key, input.shape)
+    keys = _ints_first(index_key(key, input.shape)[0])
     value_requires_grad = isinstance(value, Tensor) and value.requires_grad
     if not (STATE.enabled and (input.requires_grad or value_requires_grad)):
-        input.data[k] = value.data if isinstance(value, Tensor) else value
+        _write(input.data, keys, value.data if isinstance(value, Tensor) else value)
         input._bump()
         return
     if input.dtype.kind != "f":
@@ -216,4 +257,4 @@ def setitem(input: Tensor, key: Any, value: Any) -> None:
         )
     if not isinstance(value, Tensor):
         value = Tensor._make(np.asarray(value, dtype=input.dtype), False, None)
-    input._inplace(lambda old, v: SetItem.apply(old, v, key=k), value)
+    input._inplace(lambda old, v: SetItem.apply(old, v, keys=keys), value)

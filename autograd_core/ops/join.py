@@ -184,7 +184,9 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     if input.ndim == 0:
         raise RuntimeError("chunk(): a zero-dimensional tensor cannot be chunked")
     n = input.shape[axis_arg("chunk", dim, input.ndim, input.shape)]
-    return split(input, max(-(-n // chunks), 1), dim)
+    if n == 0:  # nothing to share out: ``chunks`` empty pieces, as PyTorch
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-n // chunks), dim)
 
 
 _NUMPY_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
