@@ -463,10 +463,15 @@ def test_double_backward_matches_torch(name):
 
 
 @needs_torch
-def test_prod_double_backward_with_one_zero_matches_torch():
+@pytest.mark.parametrize(
+    "zeros", [[(1, 2)], [(1, 2), (1, 0)], [(0, 0), (0, 3), (1, 1)], [(0, 1), (0, 2), (0, 3)]]
+)
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_prod_double_backward_with_zeros_matches_torch(zeros, dim):
     x = X.copy()
-    x[1, 2] = 0.0
-    check_double_backward(lambda m, t: m.prod(t, 1), x)
+    for ij in zeros:
+        x[ij] = 0.0
+    check_double_backward(lambda m, t: m.prod(t) if dim is None else m.prod(t, dim), x)
 
 
 # --------------------------------------------------------------------------------------------

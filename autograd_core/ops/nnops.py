@@ -27,8 +27,8 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        e = np.exp(x - x.max(axis=dim, keepdims=True))
-        y = e / e.sum(axis=dim, keepdims=True)
+        y = np.exp(x - x.max(axis=dim, keepdims=True))
+        y /= y.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(y)
         return y
 
@@ -46,8 +46,8 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        shifted = x - x.max(axis=dim, keepdims=True)
-        y = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        y = x - x.max(axis=dim, keepdims=True)
+        y -= np.log(np.exp(y).sum(axis=dim, keepdims=True))
         ctx.save_for_backward(y)
         return y
 

@@ -173,7 +173,7 @@ def _dof(op: str, shape: tuple, dims: tuple | None, correction: float) -> float:
             f"{op}(): degrees of freedom is <= 0 (reducing {_count(shape, dims)} elements with "
             f"correction={correction}); the result is inf or nan",
             RuntimeWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
     return float(dof) if dof > 0 else 0.0
 
@@ -245,8 +245,10 @@ def std(
 # prod, logsumexp
 # --------------------------------------------------------------------------------------------
 class Prod(Function):
-    """y = Π x over dims.   dy/dxᵢ = Π_{j≠i} xⱼ: y / xᵢ when no factor is 0; with exactly one
-    zero, the product of the others at the zero and 0 elsewhere; with two or more, 0."""
+    """y = Π x over dims.   dy/dxᵢ = Π_{j≠i} xⱼ: y / xᵢ when no factor is 0. With zeros, y / xᵢ
+    is 0 at the non-zero factors, and at a zero it is the product of the other factors: of
+    the non-zero ones with one zero, times the other zero with two (0, but its derivative is
+    not, for create_graph), and 0 with more."""
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
@@ -264,9 +266,11 @@ class Prod(Function):
         if not zero.any():
             return _unreduce(g, dims, ctx.keepdim, x.ndim) * y / x
         safe = xp.where(zero, 1.0, x)
-        one_zero = zero.sum(axis=dims, keepdims=True) == 1
-        others = xp.where(zero & one_zero, safe.prod(axis=dims, keepdims=True), 0.0)
-        return _unreduce(g, dims, ctx.keepdim, x.ndim) * xp.where(zero, others, y / safe)
+        count = zero.sum(axis=dims, keepdims=True)
+        rest = safe.prod(axis=dims, keepdims=True)  # the product of the non-zero factors
+        other_zero = xp.where(zero, x, 0.0).sum(axis=dims, keepdims=True) - x
+        at_zero = xp.where(count == 1, rest, xp.where(count == 2, rest * other_zero, 0.0))
+        return _unreduce(g, dims, ctx.keepdim, x.ndim) * xp.where(zero, at_zero, y / safe)
 
 
 class LogSumExp(Function):
