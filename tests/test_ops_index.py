@@ -268,6 +268,21 @@ def test_setitem_bumps_version_so_saved_values_are_protected():
         y.sum().backward()
 
 
+def test_basic_index_is_a_view_sharing_the_version_counter():
+    y = ag.zeros(2, 3)
+    y[0, 1].fill_(5.0)  # a 0-d view, as in torch
+    y[1][2] = 7.0  # writes through the view y[1]
+    np.testing.assert_array_equal(y.data, [[0, 5, 0], [0, 0, 7]])
+    x = ag.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    a = x.exp()  # saves its output a
+    b = a[0]
+    assert b._vc is a._vc
+    b.mul_(2.0)  # changes a through the view
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        a.sum().backward()
+    assert x[[0, 1]]._vc is not x._vc  # integer arrays copy
+
+
 def _setitem_program(lib, x, v, key, scalar_value=False):
     h = x * 2.0
     h[key] = 3.5 if scalar_value else v.exp()

@@ -159,6 +159,8 @@ def index_key(key: Any, shape: tuple) -> tuple[tuple, bool]:
             f"uses {consumed} dimensions"
         )
     _check_bounds(out, shape, consumed)
+    if not has_ellipsis and unique and not any(isinstance(k, np.ndarray) for k in out):
+        out.append(Ellipsis)  # basic key: x[0, 1, ...] is a 0-d view where x[0, 1] is a copy
     return tuple(out), unique
 
 
@@ -228,12 +230,22 @@ def _ints_first(key: tuple) -> tuple:
 
 def getitem(input: Tensor, key: Any) -> Tensor:
     """``input[key]``, differentiable: ints, slices, None, ``...``, integer arrays (lists,
-    arrays or Tensors; repeated indices get the sum of their gradients) and boolean masks."""
+    arrays or Tensors; repeated indices get the sum of their gradients) and boolean masks.
+    With ints, slices and None only, the result is a view (it shares memory), as PyTorch."""
     k, unique = index_key(key, input.shape)
     steps = _ints_first(k)
     if len(steps) == 2:
         input = GetItem.apply(input, key=steps[0], unique=True)
-    return GetItem.apply(input, key=steps[-1], unique=unique)
+    return as_view(GetItem.apply(input, key=steps[-1], unique=unique), input)
+
+
+def as_view(out: Tensor, input: Tensor) -> Tensor:
+    """When ``out``'s array is a view of ``input``'s (basic indexing, reshape, permute, ...),
+    give them one version counter, as PyTorch's views have: an in-place change through either
+    one then makes every op that saved the other refuse to backward."""
+    if out.data.base is not None and np.may_share_memory(out.data, input.data):
+        out._vc = input._vc
+    return out
 
 
 def setitem(input: Tensor, key: Any, value: Any) -> None:

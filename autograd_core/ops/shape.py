@@ -18,6 +18,7 @@ from .. import _generic as xp
 from ..function import Function
 from ..tensor import Tensor
 from ._args import axis_arg, normalize_dims, pick, shape_arg
+from .index import as_view
 from .join import chunk, split  # noqa: F401 - Tensor.split/chunk reach them through here
 
 __all__ = [
@@ -116,7 +117,7 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
         raise RuntimeError(str(e)) from None
     if target == input.shape:
         return input
-    return Reshape.apply(input, shape=target)
+    return as_view(Reshape.apply(input, shape=target), input)
 
 
 def _infer_shape(op: str, old: tuple, shape: tuple) -> tuple:
@@ -191,7 +192,7 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
         raise RuntimeError(f"permute(): repeated dim in {dims}")
     if order == tuple(range(input.ndim)):
         return input
-    return Permute.apply(input, dims=order)
+    return as_view(Permute.apply(input, dims=order), input)
 
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -226,7 +227,7 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
             )
     if target == input.shape:
         return input
-    return Expand.apply(input, shape=target)
+    return as_view(Expand.apply(input, shape=target), input)
 
 
 def broadcast_to(input: Tensor, shape: Any) -> Tensor:
@@ -245,7 +246,7 @@ def flip(input: Tensor, *args: Any, dims: Any = None, axis: Any = None) -> Tenso
     axes = normalize_dims("flip", tuple(dims), input.ndim)
     if input.ndim == 0:
         axes = ()
-    return Flip.apply(input, dims=axes)
+    return as_view(Flip.apply(input, dims=axes), input)
 
 
 def repeat(input: Tensor, *sizes: Any) -> Tensor:
