@@ -30,6 +30,7 @@ from .flatten import Flatten, Unflatten
 from .linear import Bilinear, Identity, Linear
 from .norm import BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm
 from .pool import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 __all__ = [
     "AdaptiveAvgPool2d",
@@ -49,8 +50,12 @@ __all__ = [
     "Embedding",
     "Flatten",
     "GELU",
+    "GRU",
+    "GRUCell",
     "Hardtanh",
     "Identity",
+    "LSTM",
+    "LSTMCell",
     "LayerNorm",
     "LeakyReLU",
     "Linear",
@@ -64,6 +69,8 @@ __all__ = [
     "PReLU",
     "ParameterDict",
     "ParameterList",
+    "RNN",
+    "RNNCell",
     "ReLU",
     "ReLU6",
     "SELU",
