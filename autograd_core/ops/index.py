@@ -232,6 +232,8 @@ def getitem(input: Tensor, key: Any) -> Tensor:
     """``input[key]``, differentiable: ints, slices, None, ``...``, integer arrays (lists,
     arrays or Tensors; repeated indices get the sum of their gradients) and boolean masks.
     With ints, slices and None only, the result is a view (it shares memory), as PyTorch."""
+    if type(key) is slice or (type(key) is int and input.ndim and -len(input) <= key < len(input)):
+        return as_view(GetItem.apply(input, key=(key, Ellipsis), unique=True), input)  # x[i]
     k, unique = index_key(key, input.shape)
     steps = _ints_first(k)
     if len(steps) == 2:
