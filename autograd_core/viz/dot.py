@@ -239,7 +239,7 @@ class _Drawer:
                 self.op(n, lines)
         self.gid = {g: f"g{j}" for j, g in enumerate(self.boxes)}
         for g, members in self.boxes.items():
-            self.modulebox(g, members, lines)
+            self.module_box(g, members, lines)
         self.edges(lines)
         if self.culprit is not None and id(self.culprit) in self.ident:
             self.info.culprit = self.culprit
@@ -302,31 +302,30 @@ class _Drawer:
         self.info.ops += 1
         self.info.tensors += 1
 
-    def modulebox(self, g: str, members: list, lines: list) -> None:
+    def module_box(self, g: str, members: list, lines: list) -> None:
+        """One box for the ops of module ``g``: its name and type, the ops and their steps,
+        its parameters with their gradients, and its output's shape, value and gradient."""
         o = self.opts
         title = (f"{g} · " if g else "") + self.types.get(g, "Module")
         ops = [n.name for n in members]
-        text = ", ".join(ops[:3]) + (f" +{len(ops) - 3}" if len(ops) > 3 else "")
+        about = ", ".join(ops[:3]) + (f" +{len(ops) - 3}" if len(ops) > 3 else "")
         steps = sorted(s for s in map(self.step, members) if s is not None)
         if steps:
-            text += f"  step {steps[0]}" if len(steps) == 1 else f"  steps {steps[0]}–{steps[-1]}"
-        rows, bad, seen = (
-            [f"<b>{esc(title)}</b>", f'<font point-size="9">{esc(text)}</font>'],
-            False,
-            set(),
-        )
+            about += f"  step {steps[0]}" if len(steps) == 1 else f"  steps {steps[0]}–{steps[-1]}"
+        rows = [f"<b>{esc(title)}</b>", f'<font point-size="9">{esc(about)}</font>']
+        bad, seen = False, set()
         for n in members:
             for e in n.next_edges:
-                if id(e) in self.absorbed and id(e) not in seen:
-                    seen.add(id(e))
-                    row = (
-                        f"{esc(self.params[id(e)][len(g) + 1 if g else 0 :])} {shape_text(e.shape)}"
-                    )
-                    if o["show_grads"] and e.grad is not None:
-                        gtext, b = grad_summary(e.grad.data, o["max_full"])
-                        bad |= b
-                        row = row(row + "  grad", gtext, b)
-                    rows.append(row)
+                if id(e) not in self.absorbed or id(e) in seen:
+                    continue
+                seen.add(id(e))
+                pname = self.params[id(e)][len(g) + 1 if g else 0 :]
+                head = f"{esc(pname)} {shape_text(e.shape)}"
+                if o["show_grads"] and e.grad is not None:
+                    gtext, b = grad_summary(e.grad.data, o["max_full"])
+                    bad |= b
+                    head = row(head + "  grad", gtext, b)
+                rows.append(head)
         outs = [
             n
             for n in members

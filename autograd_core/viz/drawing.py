@@ -58,7 +58,7 @@ class GraphDrawing(graphviz.Digraph):
                 with open(path, "wb") as f:
                     f.write(data)
                 return path
-        return super().save(filename, directory, skip_existing=skip_existing)
+        return super().save(filename, directory=directory, skip_existing=skip_existing)
 
     def pipe(  # type: ignore[override]
         self,
@@ -91,7 +91,7 @@ class GraphDrawing(graphviz.Digraph):
         ``outfile``), return the rendered file's path. ``view`` is not supported."""
         fmt = format or (os.path.splitext(os.fspath(outfile))[1][1:] if outfile else None)
         fmt = fmt or self.format or "svg"
-        src = super().save(filename, directory)
+        src = super().save(filename, directory=directory)
         out = os.fspath(outfile) if outfile is not None else f"{src}.{fmt}"
         with open(out, "wb") as f:
             f.write(render(self.source, fmt))

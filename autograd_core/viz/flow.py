@@ -10,19 +10,20 @@
 For each layer (by default each weight with 2 or more dims: one per Linear/Conv layer) it keeps
 ‖∇W‖ per recorded step, and ‖ΔW‖/‖W‖, the size of the step's update relative to the weights
 (read from the change of the weights by the next ``record()``, so it is exact whatever the
-optimiser). A layer is flagged, from its typical gradient norm (the median over the recorded
-steps) compared with the *reference layer*, the one closest to the loss (the last weight
-registered, e.g. the output layer of a ``Sequential``):
+optimiser). Layers are taken in registration order, input side first (as in a
+``Sequential``); each is flagged by its typical gradient norm (the median over the recorded
+steps) compared with the layers after it, closer to the loss:
 
-* **vanishing**: typical norm < ``vanish`` (default 1e-3) × the reference's: deep sigmoid
-  networks and too-small initialisations (its early layers barely learn);
-* **exploding**: a NaN/Inf gradient, or typical norm > ``explode`` (default 10) × the
-  reference's: gradients that grow on their way back to the input (too-large initialisation).
+* **vanishing**: typical norm < ``vanish`` (default 1e-3) × the largest of the later layers':
+  the gradient shrinks by orders of magnitude on its way back (deep sigmoid networks,
+  too-small initialisations), so the early layers barely learn;
+* **exploding**: a NaN/Inf gradient, or typical norm > ``explode`` (default 10) × the smallest
+  of the later layers': the gradient grows on its way back (too-large initialisation).
 
-The update ratio is plotted against the usual rule of thumb, about 1e-3 per step.
-``plot_flows({"sigmoid": f1, "relu": f2})`` draws several runs side by side on shared axes,
-for the lectures' comparisons (sigmoid vs ReLU, naive vs Xavier/He initialisation).
-matplotlib is imported only to plot.
+The layer closest to the loss is only flagged for NaN/Inf. The update ratio is plotted against
+the usual rule of thumb, about 1e-3 per step. ``plot_flows({"sigmoid": f1, "relu": f2})`` draws
+several runs side by side on shared axes, for the lectures' comparisons (sigmoid vs ReLU, naive
+vs Xavier/He initialisation). matplotlib is imported only to plot.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class GradientFlow:
     Args:
         which: ``"weights"`` (parameters with 2+ dims, one per layer) or ``"all"``.
         every: record one step in ``every`` calls of :meth:`record`.
-        vanish, explode: the flagging thresholds, relative to the reference layer.
+        vanish, explode: the flagging thresholds, relative to the layers closer to the loss.
     """
 
     def __init__(
@@ -116,24 +117,25 @@ class GradientFlow:
     def flags(self) -> dict[str, str]:
         """``"vanishing"``, ``"exploding"`` or ``"ok"`` per layer (rule in the module doc)."""
         typ = self.typical()
-        ref = typ[self.names[-1]]
+        vals = [typ[n] for n in self.names]
         out = {}
-        for n in self.names:
-            t = typ[n]
+        for k, n in enumerate(self.names):
+            t = vals[k]
+            later = [v for v in vals[k + 1 :] if math.isfinite(v) and v > 0]
             if math.isinf(t) or any(math.isinf(v) for v in self.grad_norm[n]):
                 out[n] = "exploding"  # a NaN/Inf gradient
-            elif not math.isfinite(ref) or ref == 0 or math.isnan(t):
+            elif math.isnan(t) or not later:
                 out[n] = "ok"
-            elif t < self.vanish * ref:
+            elif t < self.vanish * max(later):
                 out[n] = "vanishing"
-            elif t > self.explode * ref:
+            elif t > self.explode * min(later):
                 out[n] = "exploding"
             else:
                 out[n] = "ok"
         return out
 
     def report(self) -> str:
-        """A table: layer, typical ‖∇W‖, its ratio to the reference layer, median ‖ΔW‖/‖W‖,
+        """A table: layer, typical ‖∇W‖, its ratio to the last layer's, median ‖ΔW‖/‖W‖,
         flag."""
         typ, flags = self.typical(), self.flags()
         ref = typ[self.names[-1]]
@@ -210,7 +212,7 @@ class GradientFlow:
         ax.set_xlabel("step")
         ax.set_ylabel("‖∇W‖")
         ax.set_title("gradient norm over training")
-        ax.legend(fontsize=7, ncol=2)
+        ax.legend(fontsize=7, ncol=2, loc="upper right")
 
     def plot_ratios(self, ax: Any) -> None:
         cmap = _cmap(len(self.names))

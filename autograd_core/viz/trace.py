@@ -214,6 +214,10 @@ class BackwardTrace:
         lines += [fmt.format(*r).rstrip() for r in rows]
         for leaf, g in self.leaf_grads:
             lines.append(f"leaf {self.name(leaf)}: receives {_short(g, max_full)}")
+        lines.append(
+            "(g[Op@k]: the gradient of Op's output, Op being visited at step k; '+=': a value "
+            "used twice adds both contributions; Σ axes: a broadcast input's gradient is summed)"
+        )
         return "\n".join(lines)
 
     def __str__(self) -> str:
