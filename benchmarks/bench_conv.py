@@ -184,17 +184,21 @@ def make_workloads(rng: np.random.Generator) -> dict:
 
         return run
 
+    # Per-op cells take gradients with grad(), which hands them back as they are: backward()
+    # would add a copy into .grad of each leaf, which a layer inside a network never pays.
+    gc1, gc2, gp1, gp2 = (chwn(a) for a in (g_c1, g_c2, g_p1, g_p2))
+
     def ag_conv1():
-        ag.conv2d(ax1, aw1, ab1, padding=2).backward(chwn(g_c1))
+        ag.grad(ag.conv2d(ax1, aw1, ab1, padding=2), (aw1, ab1), gc1)
 
     def ag_conv2():
-        ag.conv2d(ax2, aw2, ab2).backward(chwn(g_c2))
+        ag.grad(ag.conv2d(ax2, aw2, ab2), (ax2, aw2, ab2), gc2)
 
     def ag_pool1():
-        ag.max_pool2d(ap1, 2).backward(chwn(g_p1))
+        ag.grad(ag.max_pool2d(ap1, 2), ap1, gp1)
 
     def ag_pool2():
-        ag.max_pool2d(ap2, 2).backward(chwn(g_p2))
+        ag.grad(ag.max_pool2d(ap2, 2), ap2, gp2)
 
     def ag_stack():
         h = ag.max_pool2d(ag.conv2d(ax1, aw1, ab1, padding=2).relu(), 2)
@@ -202,10 +206,10 @@ def make_workloads(rng: np.random.Generator) -> dict:
         h.sum().backward()
 
     work = {
-        "conv1": {"numpy": np_conv1, "autograd_core": ag_run(ag_conv1)},
-        "conv2": {"numpy": np_conv2, "autograd_core": ag_run(ag_conv2)},
-        "pool1": {"numpy": np_pool1, "autograd_core": ag_run(ag_pool1)},
-        "pool2": {"numpy": np_pool2, "autograd_core": ag_run(ag_pool2)},
+        "conv1": {"numpy": np_conv1, "autograd_core": ag_conv1},
+        "conv2": {"numpy": np_conv2, "autograd_core": ag_conv2},
+        "pool1": {"numpy": np_pool1, "autograd_core": ag_pool1},
+        "pool2": {"numpy": np_pool2, "autograd_core": ag_pool2},
         "stack": {"numpy": np_stack, "autograd_core": ag_run(ag_stack)},
     }
     if torch is not None:
@@ -230,10 +234,13 @@ def make_workloads(rng: np.random.Generator) -> dict:
             h = tf.max_pool2d(torch.relu(tf.conv2d(h, tw2, tb2)), 2)
             h.sum().backward()
 
-        work["conv1"]["torch"] = t_run(lambda: tf.conv2d(tx1, tw1, tb1, padding=2).backward(tg[0]))
-        work["conv2"]["torch"] = t_run(lambda: tf.conv2d(tx2, tw2, tb2).backward(tg[1]))
-        work["pool1"]["torch"] = t_run(lambda: tf.max_pool2d(tp1, 2).backward(tg[2]))
-        work["pool2"]["torch"] = t_run(lambda: tf.max_pool2d(tp2, 2).backward(tg[3]))
+        tgrad = torch.autograd.grad
+        work["conv1"]["torch"] = lambda: tgrad(
+            tf.conv2d(tx1, tw1, tb1, padding=2), (tw1, tb1), tg[0]
+        )
+        work["conv2"]["torch"] = lambda: tgrad(tf.conv2d(tx2, tw2, tb2), (tx2, tw2, tb2), tg[1])
+        work["pool1"]["torch"] = lambda: tgrad(tf.max_pool2d(tp1, 2), tp1, tg[2])
+        work["pool2"]["torch"] = lambda: tgrad(tf.max_pool2d(tp2, 2), tp2, tg[3])
         work["stack"]["torch"] = t_run(t_stack)
     return work
 

@@ -311,11 +311,25 @@ def _out_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
     return o
 
 
-def _geometry(op: str, x: Tensor, nd: int, kernel_size, stride, padding, dilation, ceil_mode):
-    if x.ndim not in (nd + 1, nd + 2):
+_GEOMETRIES: dict = {}  # the same layer sees the same shapes every step: build each _Geom once
+
+
+def _geometry(op: str, x: Tensor, nd: int, *args: Any) -> tuple:
+    """(_Geom, (kernel, stride, padding, 4-D shape)) for these arguments, checked; cached."""
+    key = (op, x.shape, nd, *(tuple(a) if isinstance(a, list) else a for a in args))
+    found = _GEOMETRIES.get(key)
+    if found is None:
+        if len(_GEOMETRIES) > 512:
+            _GEOMETRIES.clear()
+        found = _GEOMETRIES[key] = _new_geometry(op, x.shape, nd, *args)
+    return found
+
+
+def _new_geometry(op, xshape, nd, kernel_size, stride, padding, dilation, ceil_mode) -> tuple:
+    if len(xshape) not in (nd + 1, nd + 2):
         raise RuntimeError(
             f"{op}(): expected a {nd + 1}-D (unbatched) or {nd + 2}-D (batched) input, got "
-            f"input of shape {x.shape}"
+            f"input of shape {xshape}"
         )
     k = _tuple(op, "kernel_size", kernel_size, nd, 1)
     no_stride = stride is None or (not isinstance(stride, int) and len(stride) == 0)
@@ -328,16 +342,16 @@ def _geometry(op: str, x: Tensor, nd: int, kernel_size, stride, padding, dilatio
                 f"{op}(): padding {padding} is too large for kernel_size {kernel_size}: pad "
                 f"should be at most half of the kernel size"
             )
-    sizes = x.shape[-nd:]
+    sizes = xshape[-nd:]
     out = tuple(_out_size(*a, ceil_mode) for a in zip(sizes, k, s, p, d))
     if min(out) < 1:
         raise RuntimeError(
-            f"{op}(): input of shape {x.shape} is too small for kernel_size {kernel_size} "
+            f"{op}(): input of shape {xshape} is too small for kernel_size {kernel_size} "
             f"(stride {s}, padding {p}, dilation {d}): the output size would be {out}"
         )
     if nd == 1:
         k, s, p, d, out = (1, *k), (1, *s), (0, *p), (1, *d), (1, *out)
-    shape = x.shape if nd == 2 else (*x.shape[:-1], 1, x.shape[-1])
+    shape = xshape if nd == 2 else (*xshape[:-1], 1, xshape[-1])
     return _Geom(shape, k, s, p, d, out, nd == 1, op.startswith("max")), (k, s, p, shape)
 
 
