@@ -21,6 +21,7 @@ are PyTorch's, so a torch ``state_dict`` loads and gives the same outputs.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import autograd_core as ag
@@ -228,6 +229,13 @@ class _RNNBase(Module):
             raise ValueError(f"hidden_size must be a positive integer, got {hidden_size}")
         if not isinstance(num_layers, int) or num_layers <= 0:
             raise ValueError(f"num_layers must be a positive integer, got {num_layers}")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(
+                "dropout option adds dropout after all but last recurrent layer, so non-zero "
+                f"dropout expects num_layers greater than 1, but got dropout={dropout} and "
+                f"num_layers={num_layers}",
+                stacklevel=2,
+            )
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.num_layers = num_layers
