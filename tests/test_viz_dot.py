@@ -326,3 +326,37 @@ def test_dot_of_a_10000_node_graph_is_fast():
     assert sum(k.startswith("op") for k in nodes) == 10001
     assert len(edges) > 20000
     assert spent < 6.0, f"to_dot took {spent:.1f} s of CPU for 10,001 ops"
+
+
+class _LogLayer(nn.Module):
+    """y = log(x·w)·v: the log sits between the two ops that use the parameters."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(ag.tensor([1.0, 1.0]))
+        self.v = nn.Parameter(ag.tensor([2.0, 2.0]))
+
+    def forward(self, x):
+        return (x * self.w).log() * self.v
+
+
+def test_collapsed_box_shows_the_nan_culprit_inside():
+    model = nn.Sequential(_LogLayer())
+    x = ag.tensor([1.0, -1.0])
+    with np.errstate(invalid="ignore"):
+        loss = model(x).sum()
+    nodes, _ = parse(ag.to_dot(loss, module=model, collapse=1))
+    boxes = [v for k, v in nodes.items() if k.startswith("g")]
+    assert len(boxes) == 1 and "0 · _LogLayer" in boxes[0]
+    assert "first NaN/Inf: LogBackward" in boxes[0] and "#fee2e2" in boxes[0]
+    assert not any("<b>LogBackward</b>" in v for v in nodes.values())  # inside the box
+
+
+def test_trace_frames_can_be_collapsed():
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    tr = ag.trace_backward(model(ag.randn(5, 3)).sum(), module=model)
+    src = tr.frame(2, collapse=1).source  # step 2: the last Linear
+    nodes, _ = parse(src)
+    lit = [v for k, v in nodes.items() if k.startswith("g") and 'fillcolor="#fde68a"' in v]
+    assert len(lit) == 1 and "2 · Linear" in lit[0]

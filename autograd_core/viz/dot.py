@@ -12,7 +12,7 @@ What the drawing shows, for a graph walked from the output back to the leaves:
 * **edges** run forward (input to op to output); an orange dashed edge marks where the input
   was broadcast, so backward summed the gradient over the named axes (of the op's output).
 * inputs that need no gradient (the data batch, the labels) are small grey notes.
-* ``collapse=depth`` with ``module=`` draws one box per sub-module (see :func:`module_groups`).
+* ``collapse=depth`` with ``module=`` draws one box per sub-module (the rule: :mod:`.collapse`).
 
 Values and gradients with more than ``autograd_core.function.KEEP_SIZE`` elements are only
 kept for the drawing inside ``autograd_core.viz.record()``; otherwise the box says "not kept".
@@ -321,8 +321,9 @@ class _Drawer:
                 seen.add(id(e))
                 pname = self.params[id(e)][len(g) + 1 if g else 0 :]
                 head = f"{esc(pname)} {shape_text(e.shape)}"
-                if o["show_grads"] and e.grad is not None:
-                    gtext, b = grad_summary(e.grad.data, o["max_full"])
+                pg = self.grad(e)
+                if o["show_grads"] and pg is not None:
+                    gtext, b = grad_summary(pg, o["max_full"])
                     bad |= b
                     head = row(head + "  grad", gtext, b)
                 rows.append(head)
@@ -345,6 +346,16 @@ class _Drawer:
             rows.append(row("grad", gtext, b))
         fill, border = COLORS["module"]
         pen = f'color="{RED}", penwidth=2.5' if bad else f'color="{border}", penwidth=1.5'
+        if self.ov is not None and any(self.ov.current == id(n) for n in members):
+            fill, pen = CURRENT[0], f'color="{CURRENT[1]}", penwidth=3'
+        if any(n is self.culprit for n in members):
+            fill = CULPRIT[0]
+            at = where(self.culprit._trace)
+            rows.append(
+                f'<font color="{RED}"><b>first NaN/Inf: {esc(self.culprit.name)}</b></font>'
+            )
+            if at:
+                rows.append(f'<font color="{RED}">{esc(at)}</font>')
         lines.append(
             f'{self.gid[g]} [shape=box3d, style=filled, fillcolor="{fill}", {pen}, '
             f"label={table(rows)}]\n"

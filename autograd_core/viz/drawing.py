@@ -174,7 +174,7 @@ def draw_graph(
             (``rankdir=`` is accepted too).
         collapse: with ``module``, draw one box per sub-module, ``True``/1 for the first level
             of sub-modules (``0``, ``features``), 2 for one level deeper, ...; see
-            :func:`autograd_core.viz.dot.module_groups` for the rule.
+            :func:`autograd_core.viz.collapse.module_groups` for the rule.
         legend: add a key to the colours.
         show_constants: draw inputs that need no gradient (data, labels) as small notes.
         max_full: values and gradients with at most this many elements are written in full.
