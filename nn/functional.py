@@ -54,8 +54,8 @@ __all__ = [
     "softmax", "log_softmax", "softmin",
     # layers
     "linear", "conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
-    "pad", "dropout", "dropout1d", "dropout2d", "batch_norm", "layer_norm", "embedding",
-    "one_hot",
+    "pad", "dropout", "dropout1d", "dropout2d", "batch_norm", "layer_norm", "group_norm",
+    "embedding", "one_hot",
     # losses
     "mse_loss", "l1_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
@@ -243,6 +243,39 @@ def layer_norm(
                 f"{op}(): {name} should have shape {shape} (normalized_shape), got {tuple(t.shape)}"
             )
     return LayerNorm.apply(x, *_affine_inputs(x, weight, bias, shape), k=k, eps=eps)
+
+
+def group_norm(
+    input: Tensor,
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Group normalisation of x (N, C, *), as ``torch.nn.functional.group_norm``: the C
+    channels are split into ``num_groups`` groups, each sample's group is standardised with its
+    own mean and (biased) variance, then each channel is scaled by ``weight`` and shifted by
+    ``bias`` (shape (C,)). It is layer norm over the (C/G, *) values of each group."""
+    op = "group_norm"
+    x = as_operand(input)
+    if x.ndim < 2:
+        raise RuntimeError(f"{op}(): expected an input of shape (N, C, ...), got shape {x.shape}")
+    n, c = x.shape[:2]
+    if num_groups <= 0 or c % num_groups:
+        raise RuntimeError(
+            f"{op}(): the {c} channels of the input (shape {x.shape}) cannot be split into "
+            f"{num_groups} groups of equal size"
+        )
+    _per_channel(op, "weight", weight, c)
+    _per_channel(op, "bias", bias, c)
+    grouped = x.reshape(n, num_groups, -1)
+    y = LayerNorm.apply(grouped, k=1, eps=eps).reshape(x.shape)
+    bshape = (1, c) + (1,) * (x.ndim - 2)
+    if weight is not None:
+        y = y * as_operand(weight, x).reshape(bshape)
+    if bias is not None:
+        y = y + as_operand(bias, x).reshape(bshape)
+    return y
 
 
 # --------------------------------------------------------------------------------------------

@@ -338,7 +338,7 @@ def test_legacy_size_average_and_reduce_flags():
 # --------------------------------------------------------------------------------------------
 # Finite differences: first and second derivatives of the fused ops
 # --------------------------------------------------------------------------------------------
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(
     n=st.integers(1, 4),
     c=st.integers(2, 5),
@@ -364,7 +364,7 @@ def test_cross_entropy_gradcheck(n, c, extra, smoothing, weighted, reduction, se
     assert ag.gradgradcheck(f, (x,))
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(
     n=st.integers(1, 4),
     c=st.integers(2, 5),

@@ -32,14 +32,13 @@ _REDUCTIONS = ("none", "mean", "sum")
 
 
 def _reduced(loss: np.ndarray, reduction: str, n: float) -> np.ndarray:
-    """Forward: the per-position ``loss`` reduced; 'mean' divides by ``n`` (0/0 gives nan)."""
+    """Forward: the per-position ``loss`` reduced; 'mean' divides by ``n`` (nan when n = 0)."""
     if reduction == "none":
         return loss
     total = loss.sum()
     if reduction == "sum":
         return total
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return total / np.asarray(n, total.dtype)
+    return total / n if n else np.full((), np.nan, loss.dtype)
 
 
 def _coef(g: Any, reduction: str, n: float) -> Any:
@@ -61,12 +60,13 @@ def _labels(labels: np.ndarray, weight: Any, ignore_index: int, dtype: Any) -> t
     """For labels y (N, *d): ``idx`` (N, 1, *d) to index the class axis; ``keep`` (1 where the
     label counts, 0 where it is ``ignore_index``); ``base`` = w_y·keep; and the mean's n = Σ base.
     ``keep`` and ``base`` are the number 1.0 when nothing is weighted or ignored."""
+    with_class_axis = labels.shape[:1] + (1,) + labels.shape[1:]
     kept = labels != ignore_index
     if kept.all():
-        idx, keep = np.expand_dims(labels, 1), 1.0
+        idx, keep = labels.reshape(with_class_axis), 1.0
     else:
-        idx = np.expand_dims(np.where(kept, labels, 0), 1)
-        keep = np.expand_dims(kept, 1).astype(dtype)
+        idx = np.where(kept, labels, 0).reshape(with_class_axis)
+        keep = kept.reshape(with_class_axis).astype(dtype)
     if weight is None:
         base = keep
     else:
@@ -75,20 +75,38 @@ def _labels(labels: np.ndarray, weight: Any, ignore_index: int, dtype: Any) -> t
     return idx, keep, base, n
 
 
+def _at_labels(idx: np.ndarray) -> tuple:
+    """An index for ``a[at]`` that reaches the labelled class of every position: plain
+    (rows, labels) arrays for (N, C) inputs (fast), the broadcast index arrays otherwise."""
+    if idx.ndim == 2:
+        return np.arange(idx.shape[0]), idx[:, 0]
+    grid = list(np.ogrid[tuple(slice(n) for n in idx.shape)])
+    grid[1] = idx
+    return tuple(grid)
+
+
+def _pick(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """a[position, label] for every position, shape (N, 1, *d)."""
+    if a.ndim == 2:
+        return a[np.arange(a.shape[0]), idx[:, 0]][:, None]
+    return np.take_along_axis(a, idx, axis=1)
+
+
 def _scatter(shape: tuple, idx: np.ndarray, values: Any, dtype: Any) -> np.ndarray:
-    """zeros(shape) with ``values`` put at the labelled class of each position."""
+    """zeros(shape) with ``values`` (a number or (N, 1, *d)) at the labelled classes."""
     out = np.zeros(shape, dtype)
-    np.put_along_axis(out, idx, np.broadcast_to(values, idx.shape), axis=1)
+    out[_at_labels(idx)] = values if np.ndim(values) == 0 else _squeeze_at(values)
     return out
 
 
 def _subtract_at(d: np.ndarray, idx: np.ndarray, values: Any) -> None:
-    """d[position, label] -= values, in place."""
-    if d.ndim == 2:
-        d[np.arange(d.shape[0]), idx[:, 0]] -= np.broadcast_to(values, idx.shape)[:, 0]
-    else:
-        now = np.take_along_axis(d, idx, axis=1)
-        np.put_along_axis(d, idx, now - values, axis=1)
+    """d[position, label] -= values, in place (one label per position: no repeats)."""
+    d[_at_labels(idx)] -= values if np.ndim(values) == 0 else _squeeze_at(values)
+
+
+def _squeeze_at(values: np.ndarray) -> np.ndarray:
+    """(N, 1, *d) values laid out like the index of ``_at_labels``."""
+    return values[:, 0] if values.ndim == 2 else values
 
 
 class CrossEntropy(Function):
@@ -121,7 +139,8 @@ class CrossEntropy(Function):
             ctx.save_for_backward(x)
             idx, keep, base, n = _labels(labels, weight, ignore_index, x.dtype)
             sparse = base * (1 - eps) if eps else base
-            loss = -sparse * (np.take_along_axis(z, idx, axis=1) - log_s)
+            loss = _pick(z, idx) - log_s
+            loss *= -sparse
             total_a = sparse
             if eps:  # smoothing: ε/C on every class, weighted like the labels
                 dense = (eps / n_cls) * (keep if wc is None else wc * keep)
@@ -190,7 +209,7 @@ class NLLLoss(Function):
     def forward(ctx, x, *, labels, weight, ignore_index, reduction):
         idx, _, base, n = _labels(labels, weight, ignore_index, x.dtype)
         ctx.idx, ctx.base, ctx.n, ctx.reduction, ctx.shape = idx, base, n, reduction, x.shape
-        loss = -base * np.take_along_axis(x, idx, axis=1)
+        loss = _pick(x, idx) * -base
         return _reduced(loss[:, 0], reduction, n)
 
     @staticmethod
@@ -280,9 +299,8 @@ def _check_labels(op: str, x: Tensor, labels: np.ndarray, ignore_index: int) -> 
                 f"class-index targets must have the input's shape without the class "
                 f"dimension 1, i.e. {x.shape[:1] + x.shape[2:]}"
             )
-    out = (labels < 0) | (labels >= n_cls)
-    if out.any():
-        bad = labels[out & (labels != ignore_index)]
+    if labels.size and (labels.min() < 0 or labels.max() >= n_cls):
+        bad = labels[((labels < 0) | (labels >= n_cls)) & (labels != ignore_index)]
         if bad.size:
             raise IndexError(
                 f"{op}(): target {bad.flat[0]} is out of bounds for {n_cls} classes (class "

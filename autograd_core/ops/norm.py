@@ -68,16 +68,25 @@ class BatchNorm(Function):
     @staticmethod
     def backward(ctx, g):
         saved = ctx.saved_tensors
-        x, axes = saved[0], ctx.axes
+        x, axes, m = saved[0], ctx.axes, ctx.m
         need = ctx.needs_input_grad
         if isinstance(x, Tensor):
             xhat, inv = _stats_ops(x, axes, ctx.eps)
         else:
             xhat, inv = ctx.xhat, ctx.inv
-        gh = g if len(saved) == 1 else g * saved[1].reshape(ctx.bshape)
-        dx = _dx(gh, xhat, inv, axes, ctx.m) if need[0] else None
-        dw = (g * xhat).sum(axis=axes) if len(need) > 1 and need[1] else None
-        db = g.sum(axis=axes) if len(need) > 2 and need[2] else None
+        # γ is constant over a channel's m values, so Σĝ = γ·Σg = γ·dL/dβ and
+        # Σĝx̂ = γ·dL/dγ: the three-term formula needs only the two parameter gradients.
+        db = g.sum(axis=axes, keepdims=True)
+        dw = (g * xhat).sum(axis=axes, keepdims=True)
+        dx = None
+        if need[0]:
+            scale = inv * (1.0 / m)
+            if len(saved) > 1:
+                scale = scale * saved[1].reshape(ctx.bshape)
+            dx = (g * m - db - xhat * dw) * scale
+        c = (ctx.bshape[1],)
+        dw = dw.reshape(c) if len(need) > 1 and need[1] else None
+        db = db.reshape(c) if len(need) > 2 and need[2] else None
         return dx, dw, db
 
 

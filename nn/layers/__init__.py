@@ -28,7 +28,7 @@ from .dropout import Dropout, Dropout1d, Dropout2d
 from .embedding import Embedding
 from .flatten import Flatten, Unflatten
 from .linear import Bilinear, Identity, Linear
-from .norm import BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm
+from .norm import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm
 from .pool import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
@@ -50,6 +50,7 @@ __all__ = [
     "Embedding",
     "Flatten",
     "GELU",
+    "GroupNorm",
     "GRU",
     "GRUCell",
     "Hardtanh",

@@ -1,4 +1,5 @@
-"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``BatchNorm3d`` and ``LayerNorm``.
+"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``BatchNorm3d``, ``LayerNorm`` and
+``GroupNorm``.
 
 Batch norm standardises each channel with the statistics of the current batch while training,
 and keeps exponential running averages of them for evaluation (``model.eval()``):
@@ -6,9 +7,10 @@ and keeps exponential running averages of them for evaluation (``model.eval()``)
     running_mean = (1 - momentum)·running_mean + momentum·batch_mean
     running_var  = (1 - momentum)·running_var  + momentum·batch_var·n/(n - 1)   (unbiased)
 
-Layer norm standardises each sample over its last dimensions, the same way in training and in
-evaluation. Both then scale by a learned ``weight`` (γ, ones at first) and shift by ``bias``
-(β, zeros). The formulas and the backward pass are in :mod:`autograd_core.ops.norm`.
+Layer norm standardises each sample over its last dimensions, group norm each sample over groups
+of channels; they work the same way in training and in evaluation. All of them then scale by a
+learned ``weight`` (γ, ones at first) and shift by ``bias`` (β, zeros). The formulas and the
+backward pass are in :mod:`autograd_core.ops.norm`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from .. import functional as F  # noqa: N812
 from ..module import Module
 from ..parameter import Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm"]
 
 
 class _BatchNorm(Module):
@@ -193,4 +195,57 @@ class LayerNorm(Module):
         return (
             f"{self.normalized_shape}, eps={self.eps}, "
             f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
+        )
+
+
+class GroupNorm(Module):
+    """Group norm: the ``num_channels`` channels of x (N, C, *) are split into ``num_groups``
+    groups, and each sample's group is standardised by its own mean and (biased) variance; then
+    each channel is scaled by ``weight`` and shifted by ``bias`` (shape (C,)). One group is
+    layer norm over (C, *); C groups is instance norm."""
+
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        if num_channels % num_groups != 0:
+            raise ValueError(
+                f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})"
+            )
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = eps
+        self.affine = affine
+        dt = np.dtype(dtype) if dtype is not None else np.float32
+        if affine:
+            self.weight = Parameter(Tensor._make(np.ones(num_channels, dt), False, None))
+            if bias:
+                self.bias = Parameter(Tensor._make(np.zeros(num_channels, dt), False, None))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            self.weight.data[...] = 1
+        if self.bias is not None:
+            self.bias.data[...] = 0
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self.bias is not None}"
         )
