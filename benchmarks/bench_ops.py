@@ -16,11 +16,10 @@ loop. Target: autograd_core at most 3x the numpy loop. Run: ``python benchmarks/
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 from collections.abc import Callable
 
 import numpy as np
+from timing import median_time
 
 import autograd_core as ag
 
@@ -80,18 +79,6 @@ def torch_chain(x0: np.ndarray, n: int) -> np.ndarray:
     x = torch.tensor(x0, requires_grad=True)
     chain(x, n, torch.tanh).sum().backward()
     return x.grad.numpy()
-
-
-def median_time(fn: Callable, budget: float) -> float:
-    fn()
-    fn()
-    times = []
-    end = time.perf_counter() + budget
-    while time.perf_counter() < end or len(times) < 5:
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:

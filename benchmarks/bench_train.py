@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
 from collections.abc import Callable
 
 import numpy as np
+from timing import median_time
 
 
 # -- hand-written numpy ------------------------------------------------------------------------
@@ -218,18 +217,6 @@ def init_params(kind: str, sizes: tuple, rng: np.random.Generator) -> list[np.nd
         out += [rng.uniform(-bound, bound, w).astype(np.float32),
                 rng.uniform(-bound, bound, b).astype(np.float32)]  # fmt: skip
     return out
-
-
-def median_time(fn: Callable, budget: float) -> float:
-    for _ in range(3):
-        fn()
-    times = []
-    end = time.perf_counter() + budget
-    while time.perf_counter() < end or len(times) < 5:
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:
