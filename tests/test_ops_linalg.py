@@ -167,7 +167,7 @@ def contraction_case(draw):
     return eq, draw(arrays(tuple(sizes[c] for c in s1))), draw(arrays(tuple(sizes[c] for c in s2)))
 
 
-@SETTINGS
+@FD_SETTINGS
 @given(contraction_case())
 def test_einsum_random_contractions(case):
     eq, a, b = case
