@@ -11,7 +11,6 @@ import pytest
 import autograd_core as ag
 
 
-
 def leaf(values, dtype=None):
     return ag.tensor(values, dtype=dtype, requires_grad=True)
 
