@@ -40,9 +40,9 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # nn.data (datasets, loaders) loads on first use, keeping `import nn` light
-    if name == "data":
+    # nn.data (datasets, loaders), nn.models and nn.cli load on first use, keeping `import nn` light
+    if name in ("data", "models", "cli", "progress"):
         import importlib
 
-        return importlib.import_module(".data", __name__)
+        return importlib.import_module("." + name, __name__)
     raise AttributeError(f"module 'nn' has no attribute {name!r}")
