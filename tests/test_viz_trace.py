@@ -181,3 +181,20 @@ def test_player_with_ipywidgets_is_a_slider(monkeypatch):
     assert names == "value"
     fn({"new": 2})
     assert "step 2: AddBackward" in view.value
+
+
+def test_local_rule_of_fused_layer_and_loss_ops():
+    """The rule column names the derivatives even where the op's docstring writes them in the
+    same sentence as the formula (MSELoss) or after an explanatory line (Linear)."""
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+    loss = nn.functional.mse_loss(model(ag.randn(4, 2)), ag.randn(4, 1))
+    tr = ag.trace_backward(loss, module=model)
+    rules = {s.op: (s.formula, s.rule) for s in tr}
+    assert rules["MSELossBackward"] == (
+        "Squared error: loss = (x - y)²",
+        "dloss/dx = 2(x - y),   dloss/dy = -2(x - y)",
+    )
+    assert rules["LinearBackward"][1].startswith("dL/dx = G W,")
+    assert "dL/dW = Gᵀ x" in rules["LinearBackward"][1]
+    assert "dL/dx = G W" in tr.table(rule_width=60)

@@ -114,6 +114,7 @@ def where(loc: Any) -> str | None:
 _FORMULA: dict[type, tuple[str, str]] = {}
 _SPLIT = re.compile(r"\.\s{2,}")
 _RULE = re.compile(r"d\w*/d")
+_EQUATION = re.compile(r"\bd\w*/d\w+\s*=")  # "dloss/dx = ...", not "G = dL/dy and"
 
 
 def op_formula(node: Any) -> tuple[str, str]:
@@ -128,10 +129,16 @@ def op_formula(node: Any) -> tuple[str, str]:
         doc = (cls.__doc__ or "").strip()
         first = " ".join(line.strip() for line in doc.split("\n\n")[0].splitlines())
         parts = _SPLIT.split(first, maxsplit=1)
+        eq = _EQUATION.search(first)
+        if len(parts) == 1 and eq:  # "loss = (x - y)²,   dloss/dx = ..." in one sentence
+            parts = [first[: eq.start()].rstrip(" ,;"), first[eq.start() :]]
         fwd = parts[0].rstrip(".")
         rule = parts[1].strip() if len(parts) > 1 else ""
         if not _RULE.search(rule):
-            rule = next((ln.strip() for ln in doc.splitlines()[1:] if _RULE.search(ln)), "")
+            lines = [ln.strip() for ln in doc.splitlines()[1:]]
+            rule = next((ln for ln in lines if _EQUATION.search(ln)), "") or next(
+                (ln for ln in lines if _RULE.search(ln)), ""
+            )
         got = _FORMULA[cls] = (fwd, rule)
     return got
 
