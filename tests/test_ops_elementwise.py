@@ -355,6 +355,16 @@ def test_sigmoid_stable_at_extremes():
     np.testing.assert_allclose(ag.sigmoid(x64).data, [0.0, 1 / (1 + np.exp(-30.0)), 1.0])
 
 
+def test_sigmoid_float32_relative_accuracy_in_both_tails():
+    x = np.linspace(-100.0, 100.0, 4001).astype(np.float32)
+    ref = 1.0 / (1.0 + np.exp(-x.astype(np.float64)))
+    got = ag.sigmoid(ag.tensor(x)).data
+    assert got.dtype == np.float32
+    keep = ref > np.finfo(np.float32).tiny  # normal float32 numbers: relative error ~1 ulp
+    np.testing.assert_allclose(got[keep], ref[keep], rtol=1e-6)
+    assert 0 < got[0] < 1e-43  # σ(-100) = 3.7e-44, a float32 subnormal, not 0
+
+
 @needs_torch
 def test_sigmoid_extremes_match_torch():
     compare_torch(lambda m, x: m.sigmoid(x), np.array([-1000.0, -30.0, -1e-3, 0.0, 40.0, 1000.0]))

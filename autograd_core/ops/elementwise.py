@@ -438,8 +438,15 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        # e^(-log(1 + e^-x)) stays accurate (and warning-free) far out in both tails.
-        z = np.exp(-np.logaddexp(0.0, -x))
+        # 1/(1 + e^-x) is accurate in both tails; e^-x overflows to inf (z = 0) below about
+        # -88 in float32, where σ(x) = e^x to full precision. (np.logaddexp is ~30x slower.)
+        with np.errstate(over="ignore"):
+            z = np.asarray(np.exp(-x))
+        z += 1.0
+        z = np.reciprocal(z, out=z)
+        tail = x < (-80.0 if z.dtype.itemsize >= 4 else -10.0)
+        if tail.any():
+            z[tail] = np.exp(x[tail])
         ctx.save_for_backward(z)
         return z
 
