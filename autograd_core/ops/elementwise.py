@@ -546,13 +546,34 @@ def _binary(a: Any, b: Any, op: type[Function], scalar: Any, rscalar: Any) -> Te
     """Dispatch ``a (op) b``: a scalar on either side goes to the op's scalar form."""
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            return op.apply(a, b)
+            try:
+                return op.apply(a, b)
+            except ValueError:
+                _check_broadcast(op, a.shape, b.shape)
+                raise
         if isinstance(b, _SCALAR):
             return scalar(a, _scalar(b))
-        return op.apply(a, as_operand(b))
-    if isinstance(a, _SCALAR):
+        a, b = a, as_operand(b)
+    elif isinstance(a, _SCALAR):
         return rscalar(b, _scalar(a))
-    return op.apply(as_operand(a), as_operand(b))
+    else:
+        a, b = as_operand(a), as_operand(b)
+    try:
+        return op.apply(a, b)
+    except ValueError:
+        _check_broadcast(op, a.shape, b.shape)
+        raise
+
+
+def _check_broadcast(op: type[Function], s1: tuple, s2: tuple) -> None:
+    """Raise a RuntimeError naming the op, both shapes and the first clashing dimension."""
+    for d in range(-1, -min(len(s1), len(s2)) - 1, -1):
+        if s1[d] != s2[d] and 1 not in (s1[d], s2[d]):
+            raise RuntimeError(
+                f"{op.__name__.lower()}(): shapes {tuple(s1)} and {tuple(s2)} cannot be "
+                f"broadcast together: the size of the first ({s1[d]}) must match the size of "
+                f"the second ({s2[d]}) at dimension {d} (or one of them must be 1)"
+            ) from None
 
 
 def add(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
