@@ -137,7 +137,8 @@ def test_matmul_and_broadcast_mismatches():
         a @ ag.randn(4, 5)
     with raises_unchanged([a], RuntimeError, r"matmul\(\)", "batch", r"\(2, 2, 3\)"):
         ag.randn(2, 2, 3) @ ag.randn(3, 3, 4)
-    for op, name in [(ag.add, "add"), (ag.sub, "sub"), (ag.mul, "mul"), (ag.div, "div")]:
+    ops = [ag.add, ag.sub, ag.mul, ag.div, ag.maximum, ag.minimum]
+    for op, name in [(f, f.__name__) for f in ops]:
         with raises_unchanged(
             [a], RuntimeError, rf"{name}\(\)", r"\(2, 3\)", r"\(4, 3\)", "dimension -2"
         ):

@@ -553,7 +553,7 @@ def _binary(a: Any, b: Any, op: type[Function], scalar: Any, rscalar: Any) -> Te
                 raise
         if isinstance(b, _SCALAR):
             return scalar(a, _scalar(b))
-        a, b = a, as_operand(b)
+        b = as_operand(b)
     elif isinstance(a, _SCALAR):
         return rscalar(b, _scalar(a))
     else:
@@ -715,12 +715,22 @@ clip = clamp
 
 def maximum(input: Any, other: Any) -> Tensor:
     a = as_operand(input, other if isinstance(other, Tensor) else None)
-    return Maximum.apply(a, as_operand(other, a))
+    b = as_operand(other, a)
+    try:
+        return Maximum.apply(a, b)
+    except ValueError:
+        _check_broadcast(Maximum, a.shape, b.shape)
+        raise
 
 
 def minimum(input: Any, other: Any) -> Tensor:
     a = as_operand(input, other if isinstance(other, Tensor) else None)
-    return Minimum.apply(a, as_operand(other, a))
+    b = as_operand(other, a)
+    try:
+        return Minimum.apply(a, b)
+    except ValueError:
+        _check_broadcast(Minimum, a.shape, b.shape)
+        raise
 
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:
