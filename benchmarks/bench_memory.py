@@ -58,7 +58,9 @@ def lenet_steps(batch: int, seed: int = 0) -> tuple[Callable, Callable]:
     return ours, lambda: ref.step(xr, y, 0.01)
 
 
-def rss_over_training(batch: int, steps: int, every: int = 100) -> list[tuple[int, int]]:
+def rss_over_training(
+    batch: int, steps: int, every: int = 100, verbose: bool = False
+) -> list[tuple[int, int]]:
     """(step, RSS bytes) after step ``every`` and every ``every`` steps after."""
     ours, _ = lenet_steps(batch, seed=1)
     trace = []
@@ -66,6 +68,8 @@ def rss_over_training(batch: int, steps: int, every: int = 100) -> list[tuple[in
         ours()
         if i % every == 0:
             trace.append((i, rss()))
+            if verbose:
+                print(f"  step {i:5d}: RSS {trace[-1][1] / MB:.1f} MB", flush=True)
     return trace
 
 
@@ -73,6 +77,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--steps", type=int, default=2000, help="0 skips the RSS run")
+    parser.add_argument("--verbose", action="store_true", help="print RSS every 100 steps")
     args = parser.parse_args()
     ours, ref = lenet_steps(args.batch)
     a, b = ours(), ref()
@@ -83,7 +88,7 @@ def main() -> None:
     print(f"  numpy         {p_ref / MB:8.2f} MB")
     print(f"  autograd_core {p_ours / MB:8.2f} MB  {p_ours / p_ref:.2f}x  (target <= 1.3x)")
     if args.steps:
-        trace = rss_over_training(args.batch, args.steps)
+        trace = rss_over_training(args.batch, args.steps, verbose=args.verbose)
         vals = [r for _, r in trace]
         print(f"RSS over {args.steps} LeNet-5 steps, batch {args.batch} (after step 100 on):")
         print(f"  first {vals[0] / MB:.1f} MB, last {vals[-1] / MB:.1f} MB, ", end="")
