@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograd_core as ag
 import nn
+from nn.layers.recurrent_steps import lstm_gates
 
 torch = pytest.importorskip("torch")
 
@@ -247,3 +250,135 @@ def test_repr():
     assert repr(nn.RNNCell(3, 4, nonlinearity="relu")) == repr(
         torch.nn.RNNCell(3, 4, nonlinearity="relu")
     )
+
+
+# ------------------------------------------------------------------- the fused LSTM gate op
+
+
+@settings(max_examples=5, deadline=None)
+@given(n=st.integers(1, 3), hid=st.integers(1, 3), seed=st.integers(0, 2**16))
+def test_lstm_gates_gradcheck_and_double_backward(n, hid, seed):
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n, 4 * hid)) * 2
+    c = rng.standard_normal((n, hid))
+    zt, ct = ag.tensor(z, requires_grad=True), ag.tensor(c, requires_grad=True)
+
+    def both(a, b):
+        h, c2 = lstm_gates(a, b)
+        return h, c2
+
+    assert ag.gradcheck(both, (zt, ct))
+    assert ag.gradgradcheck(both, (zt, ct))
+
+
+def test_lstm_gates_match_torch_lstm_cell_arithmetic():
+    rng = np.random.default_rng(0)
+    z, c = rng.standard_normal((3, 20)), rng.standard_normal((3, 5))
+    zt = torch.tensor(z, requires_grad=True)
+    ct = torch.tensor(c, requires_grad=True)
+    i, f, g, o = zt.chunk(4, 1)
+    c2 = torch.sigmoid(f) * ct + torch.sigmoid(i) * torch.tanh(g)
+    h2 = torch.sigmoid(o) * torch.tanh(c2)
+    za, ca = ag.tensor(z, requires_grad=True), ag.tensor(c, requires_grad=True)
+    h, cn = lstm_gates(za, ca)
+    np.testing.assert_allclose(h.data, h2.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(cn.data, c2.detach().numpy(), rtol=1e-12)
+    wh, wc = rng.standard_normal((3, 5)), rng.standard_normal((3, 5))
+    ((h2 * torch.tensor(wh)).sum() + (c2 * torch.tensor(wc)).sum()).backward()
+    ((h * ag.tensor(wh)).sum() + (cn * ag.tensor(wc)).sum()).backward()
+    np.testing.assert_allclose(za.grad.data, zt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ca.grad.data, ct.grad.numpy(), rtol=1e-10, atol=1e-12)
+    with pytest.raises(RuntimeError, match=r"lstm_gates\(\).*\(3, 8\).*\(3, 5\)"):
+        lstm_gates(ag.randn(3, 8), ag.randn(3, 5))
+
+
+def test_lstm_double_backward_through_the_sequence_layer():
+    torch.manual_seed(0)
+    theirs = torch.nn.LSTM(2, 3, dtype=torch.float64)
+    ours = nn.LSTM(2, 3, dtype=np.float64)
+    _from_torch(ours, theirs)
+    x = _rand((4, 2, 2), torch.float64).requires_grad_(True)
+    xa = _to_ag(x)
+    (gt,) = torch.autograd.grad(theirs(x)[0].pow(2).sum(), x, create_graph=True)
+    (ga,) = ag.grad((ours(xa)[0] ** 2).sum(), xa, create_graph=True)
+    np.testing.assert_allclose(ga.data, gt.detach().numpy(), rtol=1e-8, atol=1e-10)
+    gt.pow(2).sum().backward()
+    (ga**2).sum().backward()
+    np.testing.assert_allclose(
+        ours.weight_hh_l0.grad.data, theirs.weight_hh_l0.grad.numpy(), rtol=1e-7, atol=1e-10
+    )
+    np.testing.assert_allclose(xa.grad.data, x.grad.numpy(), rtol=1e-7, atol=1e-10)
+
+
+# ------------------------------------------------------------------------ audit additions
+
+
+def test_wrong_input_size_names_the_layer_and_the_shapes():
+    for kind in ("RNN", "LSTM", "GRU"):
+        m = getattr(nn, kind)(3, 4, batch_first=True)
+        with pytest.raises(RuntimeError, match=rf"{kind}: .*Expected 3, got 7.*\(2, 5, 7\)"):
+            m(ag.randn(2, 5, 7))
+        with pytest.raises(RuntimeError, match=rf"{kind}: .*Expected 3, got 6.*\(5, 6\)"):
+            m(ag.randn(5, 6))  # unbatched
+        cell = getattr(nn, kind + "Cell")(3, 4)
+        with pytest.raises(ValueError, match=rf"{kind}Cell: .*\(2, 7\).*input_size=3"):
+            cell(ag.randn(2, 7))
+    m = nn.GRU(3, 4, num_layers=2)
+    with pytest.raises(RuntimeError, match=r"GRU: Expected hx size \(2, 5, 4\), got \(1, 5, 4\)"):
+        m(ag.randn(6, 5, 3), ag.zeros(1, 5, 4))
+    with pytest.raises(RuntimeError, match=r"GRU: .*hx should also be 3-D but got 2-D"):
+        m(ag.randn(6, 5, 3), ag.zeros(2, 4))
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_dropout_between_layers_in_eval_matches_torch(kind):
+    torch.manual_seed(0)
+    kw = {"num_layers": 2, "dropout": 0.4, "bidirectional": True, "batch_first": True}
+    theirs = getattr(torch.nn, kind)(3, 4, dtype=torch.float64, **kw).eval()
+    ours = getattr(nn, kind)(3, 4, dtype=np.float64, **kw).eval()
+    _compare(ours, theirs, [_rand((2, 6, 3), torch.float64), None], "float64")
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_1000_steps_match_torch_under_the_default_recursion_limit(kind):
+    import sys
+
+    torch.manual_seed(0)
+    theirs = getattr(torch.nn, kind)(2, 3, dtype=torch.float64)
+    ours = getattr(nn, kind)(2, 3, dtype=np.float64)
+    x = _rand((1000, 1, 2), torch.float64)
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)  # Python's default, whatever the test runner set
+    try:
+        _compare(ours, theirs, [x, None], "float64")
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def test_graph_drawing_shows_the_unrolled_time_steps():
+    counts = {}
+    for steps in (3, 5):
+        m = nn.LSTM(2, 3)
+        out, _ = m(ag.randn(steps, 1, 2))
+        dot = ag.to_dot(out.sum(), module=m)
+        counts[steps] = (dot.count("LSTMGates"), dot.count("Linear"))
+        assert "weight_hh_l0" in dot and "weight_ih_l0" in dot
+    assert counts[3] == (3, 6) and counts[5] == (5, 10)  # one gate node, two products per step
+    g = nn.GRU(2, 3)
+    out, _ = g(ag.randn(4, 1, 2))
+    assert ag.to_dot(out.sum(), module=g).count("Linear") == 8
+
+
+def test_state_given_or_not_and_unbatched_equal_batched_rows():
+    ag.manual_seed(0)
+    m = nn.LSTM(3, 4, num_layers=2, bidirectional=True)
+    x = ag.randn(5, 2, 3)
+    zeros = (ag.zeros(4, 2, 4), ag.zeros(4, 2, 4))
+    a, (ha, ca) = m(x)
+    b, (hb, cb) = m(x, zeros)
+    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(ca.data, cb.data)
+    one, (h1, c1) = m(x[:, 1])  # unbatched: (T, H_in), states (L·D, H)
+    assert one.shape == (5, 8) and h1.shape == (4, 4) and c1.shape == (4, 4)
+    np.testing.assert_allclose(one.data, a.data[:, 1], rtol=1e-6)
+    np.testing.assert_allclose(c1.data, ca.data[:, 1], rtol=1e-6)

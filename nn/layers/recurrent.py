@@ -1,10 +1,10 @@
 """Recurrent layers, as ``torch.nn``: the cells ``RNNCell``, ``LSTMCell``, ``GRUCell`` (one time
 step) and the sequence layers ``RNN``, ``LSTM``, ``GRU`` (stacked, optionally bidirectional).
 
-Everything is built from differentiable ops, so backpropagation through time is just the
-engine's backward over the unrolled graph (the engine is iterative: 1,000 steps are fine).
-Per layer and direction the inputs of all time steps meet W_ih in one matmul up front
-(x @ W_ihᵀ + b_ih for the whole sequence); only h @ W_hhᵀ + b_hh is done step by step.
+Everything is built from differentiable ops (the time steps are in ``recurrent_steps.py``), so
+backpropagation through time is just the engine's backward over the unrolled graph (the engine
+is iterative: 1,000 steps are fine). Per step, one ``linear`` for the input's share of the
+gates (with b_ih + b_hh folded in), one for the recurrent share h W_hhᵀ, then the gates.
 
 Gate formulas (σ = sigmoid, ⊙ = elementwise product; W_ih, W_hh hold the gates stacked):
 
@@ -32,35 +32,28 @@ from autograd_core.ops.nnops import dropout as _dropout
 from .. import init
 from ..module import Module
 from .linear import empty_parameter
+from .recurrent_steps import gru_step, lstm_step, rnn_step
 
 __all__ = ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU"]
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-def _rnn_step(mode: str, xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
-    """One RNN step, given xw = W_ih x + b_ih already computed."""
-    pre = xw + linear(h, w_hh, b_hh)
-    return ag.tanh(pre) if mode == "RNN_TANH" else ag.relu(pre)
+def _input_bias(mode: str, b_ih: Tensor | None, b_hh: Tensor | None) -> Tensor | None:
+    """The bias added with the input projection: b_ih + b_hh, except for the GRU, whose b_hn
+    sits inside r ⊙ (W_hn h + b_hn) and so stays with the recurrent product."""
+    if b_ih is None or mode == "GRU":
+        return b_ih
+    return b_ih + b_hh
 
 
-def _lstm_step(
-    xw: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor | None
-) -> tuple[Tensor, Tensor]:
-    """One LSTM step (gates i, f, g, o), given xw = W_ih x + b_ih; returns (h', c')."""
-    i, f, g, o = ag.chunk(xw + linear(h, w_hh, b_hh), 4, -1)
-    c = ag.sigmoid(f) * c + ag.sigmoid(i) * ag.tanh(g)
-    return ag.sigmoid(o) * ag.tanh(c), c
-
-
-def _gru_step(xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
-    """One GRU step (gates r, z, n), given xw = W_ih x + b_ih."""
-    x_r, x_z, x_n = ag.chunk(xw, 3, -1)
-    h_r, h_z, h_n = ag.chunk(linear(h, w_hh, b_hh), 3, -1)
-    r = ag.sigmoid(x_r + h_r)
-    z = ag.sigmoid(x_z + h_z)
-    n = ag.tanh(x_n + r * h_n)
-    return n + z * (h - n)  # = (1 - z) n + z h
+def _step(mode: str, xw: Tensor, state: list, w_hh: Tensor, b_hh: Tensor | None) -> list:
+    """One time step of any mode: the new [h] or [h, c]."""
+    if mode == "LSTM":
+        return list(lstm_step(xw, state[0], state[1], w_hh))
+    if mode == "GRU":
+        return [gru_step(xw, state[0], w_hh, b_hh)]
+    return [rnn_step(mode, xw, state[0], w_hh)]
 
 
 def _check_mode(nonlinearity: str) -> str:
@@ -167,8 +160,8 @@ class RNNCell(_CellBase):
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, h, batched = self._prepare("RNNCell", input, hx)
-        xw = linear(x, self.weight_ih, self.bias_ih)
-        h = _rnn_step(self.mode, xw, h, self.weight_hh, self.bias_hh)
+        xw = linear(x, self.weight_ih, _input_bias(self.mode, self.bias_ih, self.bias_hh))
+        h = rnn_step(self.mode, xw, h, self.weight_hh)
         return h if batched else h.squeeze(0)
 
 
@@ -183,9 +176,8 @@ class LSTMCell(_CellBase):
     ) -> tuple[Tensor, Tensor]:
         x, h, batched = self._prepare("LSTMCell", input, None if hx is None else hx[0])
         c = h if hx is None else self._prepare("LSTMCell", input, hx[1])[1]
-        h, c = _lstm_step(
-            linear(x, self.weight_ih, self.bias_ih), h, c, self.weight_hh, self.bias_hh
-        )
+        xw = linear(x, self.weight_ih, _input_bias(self.mode, self.bias_ih, self.bias_hh))
+        h, c = lstm_step(xw, h, c, self.weight_hh)
         return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
 
 
@@ -197,7 +189,7 @@ class GRUCell(_CellBase):
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, h, batched = self._prepare("GRUCell", input, hx)
-        h = _gru_step(linear(x, self.weight_ih, self.bias_ih), h, self.weight_hh, self.bias_hh)
+        h = gru_step(linear(x, self.weight_ih, self.bias_ih), h, self.weight_hh, self.bias_hh)
         return h if batched else h.squeeze(0)
 
 
@@ -287,7 +279,7 @@ class _RNNBase(Module):
         if input.shape[-1] != self.input_size:
             raise RuntimeError(
                 f"{name}: input.size(-1) must be equal to input_size. Expected "
-                f"{self.input_size}, got {input.shape[-1]}"
+                f"{self.input_size}, got {input.shape[-1]} (input of shape {tuple(input.shape)})"
             )
         return input.ndim == 3
 
@@ -309,57 +301,57 @@ class _RNNBase(Module):
 
     def _run(self, input: Tensor, states: list[Tensor | None], n_state: int) -> tuple:
         """Shared driver. ``states``: the initial (h0[, c0]) as (L·D, N, H) tensors or None.
-        Returns (output in the caller's layout, [h_n[, c_n]] as (L·D, N, H))."""
+        Returns (output in the caller's layout, [h_n[, c_n]] as (L·D, N, H)).
+
+        Each layer works on the list of its T per-step inputs (N, features) and hands the
+        list of its per-step outputs to the next layer; only the last layer's are stacked.
+        (Slicing one (T, N, ·) tensor per step would make the backward pass add T gradients
+        of the whole tensor's size, O(T²) work.)"""
         batched = self._check_input(input)
-        x = input
-        if not batched:
-            x = x.unsqueeze(1)  # (T, 1, H_in)
-        elif self.batch_first:
-            x = x.transpose(0, 1)  # (T, N, H_in)
-        steps, batch = x.shape[0], x.shape[1]
+        x = input if batched else input.unsqueeze(1)  # (T, N, H_in) or (N, T, H_in)
+        time_axis = 1 if batched and self.batch_first else 0
+        steps, batch = x.shape[time_axis], x.shape[1 - time_axis]
         num_dir = 2 if self.bidirectional else 1
-        what = ("hx", "cx")
         init_states = []
         for k in range(n_state):
             s = states[k]
             if s is None:
                 s = ag.zeros((self.num_layers * num_dir, batch, self.hidden_size), dtype=x.dtype)
             else:
-                s = self._check_state(s, batch, batched, what[k])
+                s = self._check_state(s, batch, batched, ("hx", "cx")[k])
             init_states.append(s)
+        xs = [x[t] if time_axis == 0 else x[:, t] for t in range(steps)]
         finals: list[list[Tensor]] = [[] for _ in range(n_state)]
+        outs: list[list[Tensor]] = []
         for layer in range(self.num_layers):
-            if layer > 0 and self.dropout > 0 and self.training:
-                x = _dropout(x, self.dropout, True)
+            if layer > 0:
+                xs = outs[0] if num_dir == 1 else [ag.cat(p, -1) for p in zip(*outs)]
+                if self.dropout > 0 and self.training:
+                    xs = [_dropout(v, self.dropout) for v in xs]
             outs = []
             for d in range(num_dir):
                 w_ih, w_hh, b_ih, b_hh = self._weights(layer, d)
-                xw = linear(x, w_ih, b_ih)  # all time steps at once: (T, N, gates·H)
-                idx = layer * num_dir + d
-                carry = [s[idx] for s in init_states]
-                order = range(steps - 1, -1, -1) if d else range(steps)
+                b_in = _input_bias(self.mode, b_ih, b_hh)
+                state = [s[layer * num_dir + d] for s in init_states]
                 hs: list[Tensor] = [None] * steps  # type: ignore[list-item]
-                for t in order:
-                    if self.mode == "LSTM":
-                        carry = list(_lstm_step(xw[t], carry[0], carry[1], w_hh, b_hh))
-                    elif self.mode == "GRU":
-                        carry = [_gru_step(xw[t], carry[0], w_hh, b_hh)]
-                    else:
-                        carry = [_rnn_step(self.mode, xw[t], carry[0], w_hh, b_hh)]
-                    hs[t] = carry[0]
-                if steps == 0:
-                    outs.append(ag.zeros((0, batch, self.hidden_size), dtype=x.dtype))
-                else:
-                    outs.append(ag.stack(hs, 0))
+                for t in range(steps - 1, -1, -1) if d else range(steps):
+                    state = _step(self.mode, linear(xs[t], w_ih, b_in), state, w_hh, b_hh)
+                    hs[t] = state[0]
+                outs.append(hs)
                 for k in range(n_state):
-                    finals[k].append(carry[k])
-            x = outs[0] if num_dir == 1 else ag.cat(outs, -1)
+                    finals[k].append(state[k])
+        if steps == 0:
+            out = ag.zeros((0, batch, num_dir * self.hidden_size), dtype=x.dtype)
+        elif num_dir == 1:
+            out = ag.stack(outs[0], time_axis)
+        else:
+            out = ag.cat([ag.stack(hs, time_axis) for hs in outs], -1)
         out_states = [ag.stack(f, 0) for f in finals]
         if not batched:
-            return x.squeeze(1), [s.squeeze(1) for s in out_states]
-        if self.batch_first:
-            x = x.transpose(0, 1)
-        return x, out_states
+            return out.squeeze(1), [s.squeeze(1) for s in out_states]
+        if steps == 0 and self.batch_first:
+            out = out.transpose(0, 1)
+        return out, out_states
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
