@@ -292,7 +292,7 @@ def test_the_strategy_covers_every_op() -> None:
     seen: set = set()
     shared = multi_out = 0
 
-    @settings(max_examples=200, database=None, deadline=None, derandomize=True)
+    @settings(max_examples=100, database=None, deadline=None, derandomize=True)
     @given(recipes())
     def collect(r: Recipe) -> None:
         nonlocal shared, multi_out
