@@ -23,7 +23,7 @@ import numpy as np
 
 from ._generic import sum_to
 from .function import KEEP_SIZE, Function, GraphCtx
-from .grad_mode import STATE, enable_grad, no_grad
+from .grad_mode import INPLACE, STATE, enable_grad, no_grad
 from .tensor import Tensor
 
 
@@ -103,9 +103,15 @@ def run_backward(
         _send(root.grad_fn if root.grad_fn is not None else root, g, grads, heap, leaves)
     anomaly, recorder, keep_all = STATE.anomaly, STATE.recorder, STATE.record
     step = 0
+    nxt = None  # a node that may run next without a trip through the heap (see below)
     with enable_grad() if create_graph else no_grad():
-        while heap:
-            e = heappop(heap)[1]
+        while True:
+            if nxt is not None:
+                e, nxt = nxt, None
+            elif heap:
+                e = heappop(heap)[1]
+            else:
+                break
             g = grads.pop(id(e))
             e._step = step
             step += 1
@@ -120,7 +126,7 @@ def run_backward(
                     t.grad = g if create_graph else Tensor._make(_own(g, shared), False, None)
             if capture is not None and id(e) in capture:
                 capture[id(e)] = g
-            if e._saved_src is not None or e._freed:
+            if e._freed or (e._saved_src is not None and e.seq < INPLACE[0]):
                 e._check_versions()
             if create_graph:
                 if not e.double_backward:
@@ -150,14 +156,27 @@ def run_backward(
                 prev = grads.get(k)
                 if prev is None:
                     grads[k] = ig
-                    if isinstance(edge, Function):
-                        heappush(heap, (-edge.seq, edge))
-                    else:
+                    if not isinstance(edge, Function):
                         leaves.append(edge)
+                    elif nxt is None and not heap:
+                        nxt = edge
+                    else:
+                        heappush(heap, (-edge.seq, edge))
                 else:
                     grads[k] = prev + ig
-            if not retain_graph and (e._saved or e.__dict__):
-                e._release()
+            # A node whose gradient is complete may skip the heap: when nothing else waits,
+            # no other consumer of its output can still be pending (a chain, the common case).
+            if nxt is not None and heap:
+                heappush(heap, (-nxt.seq, nxt))
+                nxt = None
+            if not retain_graph:
+                if e._saved:
+                    e._release()
+                elif e.__dict__:  # arrays an op kept on ctx (masks, indices) go too
+                    for v in e.__dict__.values():
+                        if type(v) is np.ndarray:
+                            e._release()
+                            break
         for leaf in leaves:
             g = grads.pop(id(leaf))
             if recorder is not None:

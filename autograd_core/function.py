@@ -32,15 +32,13 @@ place, so rules may return gradients of the broadcast shape.
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import numpy as np
 
-from .grad_mode import STATE
+from .grad_mode import SEQ, STATE
 
 _F64 = np.dtype(np.float64)
-_SEQ = itertools.count()
 #: Outputs and gradients up to this many elements stay on the node for the graph drawings
 #: (inside ``autograd_core.viz.record()`` all of them do).
 KEEP_SIZE = 1024
@@ -114,18 +112,19 @@ class Function:
         """Run the op on Tensors and, if any input requires grad, record it in the graph."""
         ctx = _new(cls)
         ctx._saved = ()
-        if len(inputs) == 1:
+        n = len(inputs)
+        # One and two inputs are spelled out: this is the per-op path every step takes.
+        if n == 1:
             x = inputs[0]
             raw = cls.forward(ctx, x.data, **params)
-            needs = x.requires_grad and STATE.enabled
+            needs = x.requires_grad
+        elif n == 2:
+            x, y = inputs
+            raw = cls.forward(ctx, x.data, y.data, **params)
+            needs = x.requires_grad or y.requires_grad
         else:
             raw = cls.forward(ctx, *[t.data for t in inputs], **params)
-            needs = False
-            if STATE.enabled:
-                for t in inputs:
-                    if t.requires_grad:
-                        needs = True
-                        break
+            needs = any([t.requires_grad for t in inputs])
         out = raw if type(raw) is np.ndarray else np.asarray(raw)
         if out.dtype is _F64 and not cls.keeps_float64:
             for t in inputs:
@@ -133,26 +132,41 @@ class Function:
                     break
             else:
                 out = out.astype(np.float32)
-        if not needs:
-            result = Tensor._make(out, False, None)
+        result = _new(Tensor)
+        result.data = out
+        result.grad = result._hooks = result.name = None
+        result._vc = [0]
+        if not (needs and STATE.enabled):
+            result.requires_grad = False
+            result.grad_fn = None
             if STATE.anomaly:
                 _anomaly_check_forward(ctx, inputs, result)
             return result
-        if len(inputs) == 1:
+        if n == 1:
             fn = x.grad_fn
             ctx.next_edges = (x if fn is None else fn,)
             ctx.in_shapes = (x.data.shape,)
+        elif n == 2:
+            fx, fy = x.grad_fn, y.grad_fn
+            ctx.next_edges = (
+                fx if fx is not None else (x if x.requires_grad else None),
+                fy if fy is not None else (y if y.requires_grad else None),
+            )
+            ctx.in_shapes = (x.data.shape, y.data.shape)
         else:
             ctx.next_edges = tuple(
-                t.grad_fn if t.grad_fn is not None else (t if t.requires_grad else None)
-                for t in inputs
+                [
+                    t.grad_fn if t.grad_fn is not None else (t if t.requires_grad else None)
+                    for t in inputs
+                ]
             )
             ctx.in_shapes = tuple([t.data.shape for t in inputs])
-        ctx.seq = next(_SEQ)
+        ctx.seq = next(SEQ)
         ctx._saved_src = ctx._pre_hooks = ctx._retain = ctx._trace = ctx._gout = ctx._step = None
         ctx._freed = False
         ctx._out = out if out.size <= KEEP_SIZE or STATE.record else None
-        result = Tensor._make(out, True, ctx)
+        result.requires_grad = True
+        result.grad_fn = ctx
         if ctx._saved:
             ctx._bind_saved(inputs, raw, result)
         if STATE.anomaly:
@@ -212,17 +226,16 @@ class Function:
         return tuple(out)
 
     def _release(self) -> None:
-        """Free what forward saved (after a backward without ``retain_graph``)."""
-        if not STATE.record and self._out is not None and self._out.size > KEEP_SIZE:
+        """Free what forward saved (after a backward without ``retain_graph``): the saved
+        arrays and any arrays kept on ``ctx``."""
+        out = self._out
+        if out is not None and out.size > KEEP_SIZE and not STATE.record:
             self._out = None
         d = self.__dict__
-        dropped = bool(self._saved)
-        for k in [k for k, v in d.items() if isinstance(v, np.ndarray)]:
+        for k in [k for k, v in d.items() if type(v) is np.ndarray]:
             del d[k]
-            dropped = True
-        if dropped:
-            self._saved = ()
-            self._freed = True
+        self._saved = ()
+        self._freed = True
 
 
 class GraphCtx:

@@ -7,6 +7,7 @@ decorators, and, like PyTorch's, the mode is per thread.
 from __future__ import annotations
 
 import functools
+import itertools
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -25,6 +26,13 @@ class _State(threading.local):
 
 
 STATE = _State()
+
+#: Creation numbers of graph nodes: backward visits the newest node first.
+SEQ = itertools.count()
+#: ``INPLACE[0]`` is the creation number current at the latest in-place change of any tensor.
+#: A node created after it cannot have seen a saved tensor change, so backward skips its
+#: version check (the common case: a training step's graph is built after optimiser.step()).
+INPLACE = [-1]
 
 
 def is_grad_enabled() -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
-from .grad_mode import STATE, no_grad
+from .grad_mode import INPLACE, SEQ, STATE, no_grad
 
 _F64 = dtypes.F64
 _PY_NUMBERS = frozenset((builtins.float, builtins.int))
@@ -309,7 +309,9 @@ class Tensor:
 
     # -- in place --------------------------------------------------------------------------------
     def _bump(self) -> None:
+        """Note an in-place change: the version goes up (saved copies of this tensor are stale)."""
         self._vc[0] += 1
+        INPLACE[0] = next(SEQ)
 
     def _inplace(self, op: Any, *args: Any, **kwargs: Any) -> Tensor:
         """Apply an out-of-place op and write its result into this tensor.

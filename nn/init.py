@@ -54,7 +54,7 @@ def _fill(tensor: Tensor, values: Any) -> Tensor:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"nn.init: expected a Tensor, got {type(tensor).__name__}")
     tensor.data[...] = values
-    tensor._vc[0] += 1
+    tensor._bump()
     return tensor
 
 

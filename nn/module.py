@@ -446,7 +446,7 @@ class Module:
                 else:
                     target = own[key]
                     target.data[...] = arr
-                    target._vc[0] += 1
+                    target._bump()
         return _IncompatibleKeys(missing, unexpected)
 
     def _assign(self, key: str, old: Tensor, arr: np.ndarray) -> None:
@@ -468,7 +468,7 @@ class Module:
                 new = fn(t.data)
                 if new is not t.data:
                     t.data = new
-                    t._vc[0] += 1
+                    t._bump()
                 if t.grad is not None:
                     t.grad = Tensor._make(fn(t.grad.data), False, None)
         return self

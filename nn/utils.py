@@ -67,7 +67,7 @@ def clip_grads_with_norm_(
         g = p.grad
         if g is not None:
             np.multiply(g.data, np.asarray(coef, g.data.dtype), out=g.data)
-            g._vc[0] += 1
+            g._bump()
 
 
 def clip_grad_norm_(
@@ -98,7 +98,7 @@ def clip_grad_value_(
         g = p.grad
         if g is not None:
             np.clip(g.data, -v, v, out=g.data)
-            g._vc[0] += 1
+            g._bump()
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
@@ -130,5 +130,5 @@ def vector_to_parameters(vec: Any, parameters: Iterable[Tensor]) -> None:
     for p in params:
         n = p.numel()
         p.data[...] = data[start : start + n].reshape(p.shape)
-        p._vc[0] += 1
+        p._bump()
         start += n
