@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import autograd_core as ag
 import nn
-from nn.layers.recurrent_steps import lstm_gates
+from nn.layers.recurrent_steps import gru_gates, lstm_gates
 
 torch = pytest.importorskip("torch")
 
@@ -290,6 +290,42 @@ def test_lstm_gates_match_torch_lstm_cell_arithmetic():
     np.testing.assert_allclose(ca.grad.data, ct.grad.numpy(), rtol=1e-10, atol=1e-12)
     with pytest.raises(RuntimeError, match=r"lstm_gates\(\).*\(3, 8\).*\(3, 5\)"):
         lstm_gates(ag.randn(3, 8), ag.randn(3, 5))
+
+
+@settings(max_examples=5, deadline=None)
+@given(n=st.integers(1, 3), hid=st.integers(1, 3), seed=st.integers(0, 2**16))
+def test_gru_gates_gradcheck_and_double_backward(n, hid, seed):
+    rng = np.random.default_rng(seed)
+    a, b = rng.standard_normal((2, n, 3 * hid)) * 2
+    h = rng.standard_normal((n, hid))
+    ts = [ag.tensor(v, requires_grad=True) for v in (a, b, h)]
+    assert ag.gradcheck(gru_gates, ts)
+    assert ag.gradgradcheck(gru_gates, ts)
+
+
+def test_gru_gates_match_torch_gru_cell_arithmetic():
+    rng = np.random.default_rng(1)
+    a, b, h = (
+        rng.standard_normal((3, 15)),
+        rng.standard_normal((3, 15)),
+        rng.standard_normal((3, 5)),
+    )
+    tt = [torch.tensor(v, requires_grad=True) for v in (a, b, h)]
+    ar, az, an = tt[0].chunk(3, 1)
+    br, bz, bn = tt[1].chunk(3, 1)
+    r, z = torch.sigmoid(ar + br), torch.sigmoid(az + bz)
+    n = torch.tanh(an + r * bn)
+    h2 = (1 - z) * n + z * tt[2]
+    ours = [ag.tensor(v, requires_grad=True) for v in (a, b, h)]
+    out = gru_gates(*ours)
+    np.testing.assert_allclose(out.data, h2.detach().numpy(), rtol=1e-12)
+    w = rng.standard_normal((3, 5))
+    (h2 * torch.tensor(w)).sum().backward()
+    (out * ag.tensor(w)).sum().backward()
+    for o, t in zip(ours, tt):
+        np.testing.assert_allclose(o.grad.data, t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    with pytest.raises(RuntimeError, match=r"gru_gates\(\).*\(3, 12\).*\(3, 5\)"):
+        gru_gates(ag.randn(3, 12), ag.randn(3, 12), ag.randn(3, 5))
 
 
 def test_lstm_double_backward_through_the_sequence_layer():

@@ -1,5 +1,6 @@
 """One time step of each recurrent layer, as ordinary differentiable ops (used by the cells and
-by the sequence layers in ``recurrent.py``), and ``LSTMGates``, the one fused op among them.
+by the sequence layers in ``recurrent.py``): ``linear`` for the matrix products, and one node,
+``LSTMGates`` or ``GRUGates``, for the gate arithmetic of the LSTM or the GRU.
 
 Every step receives ``xw`` = x Wᵢₕᵀ + bias, the input's share of the gate pre-activations,
 and adds the recurrent share h Wₕₕᵀ:
@@ -12,10 +13,11 @@ and adds the recurrent share h Wₕₕᵀ:
            r = σ(x_r + h_r);  z = σ(x_z + h_z);  n = tanh(x_n + r ⊙ h_n)
            h' = (1 - z) ⊙ n + z ⊙ h
 
-The LSTM's gate arithmetic (four activations, three products, one sum: ten small ops per time
-step) is one node, :class:`LSTMGates`, with its forward and backward formulas below; the matrix
-products stay ``linear`` nodes. So the graph of a sequence still shows every time step, and
-backpropagation through time is the engine's ordinary backward pass over those nodes.
+The gate arithmetic (for the LSTM four activations, three products and a sum; for the GRU
+about fifteen small ops with their slices) is one node per step, :class:`LSTMGates` or
+:class:`GRUGates`, with its forward and backward formulas on one screen; the matrix products stay
+``linear`` nodes. So the graph of a sequence still shows every time step, and backpropagation
+through time is the engine's ordinary backward pass over those nodes.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from autograd_core import Tensor
 from autograd_core.function import Function
 from autograd_core.ops.linear import linear
 
-__all__ = ["LSTMGates", "lstm_gates", "rnn_step", "lstm_step", "gru_step"]
+__all__ = ["LSTMGates", "GRUGates", "lstm_gates", "gru_gates", "rnn_step", "lstm_step", "gru_step"]
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -111,9 +113,54 @@ def lstm_step(xw: Tensor, h: Tensor, c: Tensor, w_hh: Tensor) -> tuple[Tensor, T
 
 def gru_step(xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
     """One GRU step (gates r, z, n), given xw = x W_ihᵀ + b_ih (b_hh stays inside r ⊙ ·)."""
-    x_r, x_z, x_n = ag.chunk(xw, 3, -1)
-    h_r, h_z, h_n = ag.chunk(linear(h, w_hh, b_hh), 3, -1)
-    r = ag.sigmoid(x_r + h_r)
-    z = ag.sigmoid(x_z + h_z)
-    n = ag.tanh(x_n + r * h_n)
-    return n + z * (h - n)  # = (1 - z) n + z h
+    return gru_gates(xw, linear(h, w_hh, b_hh), h)
+
+
+class GRUGates(Function):
+    """The GRU cell's gate arithmetic. Inputs a = [a_r, a_z, a_n] = x W_ihᵀ + b_ih and
+    b = [b_r, b_z, b_n] = h W_hhᵀ + b_hh (N, 3H) (PyTorch's gate order), and h (N, H):
+
+        r = σ(a_r + b_r);  z = σ(a_z + b_z);  n = tanh(a_n + r b_n);  h' = (1 - z) n + z h
+
+    Backward, with G = dL/dh', dn = G (1 - z)(1 - n²), dr = dn b_n r(1 - r) and
+    dz = G (h - n) z(1 - z):
+
+        dL/da = [dr, dz, dn]     dL/db = [dr, dz, dn r]     dL/dh = G z
+    """
+
+    @staticmethod
+    def forward(ctx, a, b, h):
+        ctx.save_for_backward(a, b, h)
+        hid = h.shape[-1]
+        rz = _sigmoid(a[..., : 2 * hid] + b[..., : 2 * hid])
+        r, z = rz[..., :hid], rz[..., hid:]
+        n = np.tanh(a[..., 2 * hid :] + r * b[..., 2 * hid :])
+        ctx.rz, ctx.n = rz, n  # reused by the numpy backward (not differentiated)
+        return n + z * (h - n)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, h = ctx.saved_tensors
+        hid = h.shape[-1]
+        b_n = b[..., 2 * hid :]
+        if isinstance(grad, Tensor):  # create_graph: recompute the gates as ops
+            r = ag.sigmoid(a[..., :hid] + b[..., :hid])
+            z = ag.sigmoid(a[..., hid : 2 * hid] + b[..., hid : 2 * hid])
+            n = ag.tanh(a[..., 2 * hid :] + r * b_n)
+            cat = ag.cat
+        else:
+            r, z, n, cat = ctx.rz[..., :hid], ctx.rz[..., hid:], ctx.n, np.concatenate
+        dn = grad * (1.0 - z) * (1.0 - n * n)
+        dr = dn * b_n * r * (1.0 - r)
+        dz = grad * (h - n) * z * (1.0 - z)
+        return cat([dr, dz, dn], -1), cat([dr, dz, dn * r], -1), grad * z
+
+
+def gru_gates(a: Tensor, b: Tensor, h: Tensor) -> Tensor:
+    """h' from the input share a (N, 3H), the recurrent share b (N, 3H) and h (N, H)."""
+    if a.shape != b.shape or a.shape[-1] != 3 * h.shape[-1] or a.shape[:-1] != h.shape[:-1]:
+        raise RuntimeError(
+            f"gru_gates(): gate inputs of shapes {tuple(a.shape)} and {tuple(b.shape)} do not "
+            f"match a hidden state of shape {tuple(h.shape)} (expected (..., 3 * {h.shape[-1]}))"
+        )
+    return GRUGates.apply(a, b, h)
