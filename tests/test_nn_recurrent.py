@@ -259,37 +259,37 @@ def test_repr():
 @given(n=st.integers(1, 3), hid=st.integers(1, 3), seed=st.integers(0, 2**16))
 def test_lstm_gates_gradcheck_and_double_backward(n, hid, seed):
     rng = np.random.default_rng(seed)
-    z = rng.standard_normal((n, 4 * hid)) * 2
+    a, b = rng.standard_normal((2, n, 4 * hid)) * 2
     c = rng.standard_normal((n, hid))
-    zt, ct = ag.tensor(z, requires_grad=True), ag.tensor(c, requires_grad=True)
-
-    def both(a, b):
-        h, c2 = lstm_gates(a, b)
-        return h, c2
-
-    assert ag.gradcheck(both, (zt, ct))
-    assert ag.gradgradcheck(both, (zt, ct))
+    ts = [ag.tensor(v, requires_grad=True) for v in (a, b, c)]
+    assert ag.gradcheck(lstm_gates, ts)
+    assert ag.gradgradcheck(lstm_gates, ts)
 
 
 def test_lstm_gates_match_torch_lstm_cell_arithmetic():
     rng = np.random.default_rng(0)
-    z, c = rng.standard_normal((3, 20)), rng.standard_normal((3, 5))
-    zt = torch.tensor(z, requires_grad=True)
-    ct = torch.tensor(c, requires_grad=True)
-    i, f, g, o = zt.chunk(4, 1)
-    c2 = torch.sigmoid(f) * ct + torch.sigmoid(i) * torch.tanh(g)
+    a, b, c = (
+        rng.standard_normal((3, 20)),
+        rng.standard_normal((3, 20)),
+        rng.standard_normal((3, 5)),
+    )
+    tt = [torch.tensor(v, requires_grad=True) for v in (a, b, c)]
+    i, f, g, o = (tt[0] + tt[1]).chunk(4, 1)
+    c2 = torch.sigmoid(f) * tt[2] + torch.sigmoid(i) * torch.tanh(g)
     h2 = torch.sigmoid(o) * torch.tanh(c2)
-    za, ca = ag.tensor(z, requires_grad=True), ag.tensor(c, requires_grad=True)
-    h, cn = lstm_gates(za, ca)
+    ours = [ag.tensor(v, requires_grad=True) for v in (a, b, c)]
+    h, cn = lstm_gates(*ours)
     np.testing.assert_allclose(h.data, h2.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(cn.data, c2.detach().numpy(), rtol=1e-12)
     wh, wc = rng.standard_normal((3, 5)), rng.standard_normal((3, 5))
     ((h2 * torch.tensor(wh)).sum() + (c2 * torch.tensor(wc)).sum()).backward()
     ((h * ag.tensor(wh)).sum() + (cn * ag.tensor(wc)).sum()).backward()
-    np.testing.assert_allclose(za.grad.data, zt.grad.numpy(), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(ca.grad.data, ct.grad.numpy(), rtol=1e-10, atol=1e-12)
+    for x, t in zip(ours, tt):
+        np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    ours[0].grad.mul_(0)  # the two shares got equal gradients, not one shared array
+    assert np.abs(ours[1].grad.data).sum() > 0
     with pytest.raises(RuntimeError, match=r"lstm_gates\(\).*\(3, 8\).*\(3, 5\)"):
-        lstm_gates(ag.randn(3, 8), ag.randn(3, 5))
+        lstm_gates(ag.randn(3, 8), ag.randn(3, 8), ag.randn(3, 5))
 
 
 @settings(max_examples=5, deadline=None)

@@ -41,8 +41,9 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 class LSTMGates(Function):
-    """The LSTM cell's gate arithmetic. Inputs z = [z_i, z_f, z_g, z_o] (N, 4H) (the gate
-    pre-activations, PyTorch's order) and c (N, H); output (2, N, H) = stack(h', c') with
+    """The LSTM cell's gate arithmetic. Inputs a = x W_ihᵀ + b_ih + b_hh and b = h W_hhᵀ
+    (N, 4H), whose sum z = [z_i, z_f, z_g, z_o] holds the gate pre-activations (PyTorch's
+    order), and c (N, H); output (2, N, H) = stack(h', c') with
 
         i, f, o = σ(z_i), σ(z_f), σ(z_o);  g = tanh(z_g);  c' = f c + i g;  h' = o tanh(c')
 
@@ -50,12 +51,14 @@ class LSTMGates(Function):
 
         dL/dz_i = dc' g i(1 - i)     dL/dz_f = dc' c f(1 - f)     dL/dz_g = dc' i (1 - g²)
         dL/dz_o = G_h tanh(c') o(1 - o)                          dL/dc = dc' f
+        dL/da = dL/db = dL/dz
     """
 
     @staticmethod
-    def forward(ctx, z, c):
-        ctx.save_for_backward(z, c)
+    def forward(ctx, a, b, c):
+        ctx.save_for_backward(a, b, c)
         hid = c.shape[-1]
+        z = a + b
         act = _sigmoid(z)  # i, f, ·, o; the g block is overwritten with tanh
         act[..., 2 * hid : 3 * hid] = np.tanh(z[..., 2 * hid : 3 * hid])
         i, f, g, o = (act[..., k * hid : (k + 1) * hid] for k in range(4))
@@ -69,9 +72,10 @@ class LSTMGates(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        z, c = ctx.saved_tensors
+        a, b, c = ctx.saved_tensors
         hid = c.shape[-1]
         if isinstance(grad, Tensor):  # create_graph: recompute the activations as ops
+            z = a + b
             i, f, o = (ag.sigmoid(z[..., k * hid : (k + 1) * hid]) for k in (0, 1, 3))
             g = ag.tanh(z[..., 2 * hid : 3 * hid])
             tanh_c = ag.tanh(f * c + i * g)
@@ -86,17 +90,18 @@ class LSTMGates(Function):
              g_h * tanh_c * o * (1.0 - o)],
             -1,
         )  # fmt: skip
-        return dz, dc * f
+        return dz, dz, dc * f
 
 
-def lstm_gates(z: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
-    """(h', c') from the gate pre-activations z (N, 4H) and the cell state c (N, H)."""
-    if z.shape[-1] != 4 * c.shape[-1] or z.shape[:-1] != c.shape[:-1]:
+def lstm_gates(a: Tensor, b: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
+    """(h', c') from the input share a (N, 4H) and the recurrent share b (N, 4H) of the gate
+    pre-activations, and the cell state c (N, H)."""
+    if a.shape != b.shape or a.shape[-1] != 4 * c.shape[-1] or a.shape[:-1] != c.shape[:-1]:
         raise RuntimeError(
-            f"lstm_gates(): gate pre-activations of shape {tuple(z.shape)} do not match a cell "
-            f"state of shape {tuple(c.shape)} (expected (..., 4 * {c.shape[-1]}))"
+            f"lstm_gates(): gate inputs of shapes {tuple(a.shape)} and {tuple(b.shape)} do not "
+            f"match a cell state of shape {tuple(c.shape)} (expected (..., 4 * {c.shape[-1]}))"
         )
-    out = LSTMGates.apply(z, c)
+    out = LSTMGates.apply(a, b, c)
     return out[0], out[1]
 
 
@@ -108,7 +113,7 @@ def rnn_step(mode: str, xw: Tensor, h: Tensor, w_hh: Tensor) -> Tensor:
 
 def lstm_step(xw: Tensor, h: Tensor, c: Tensor, w_hh: Tensor) -> tuple[Tensor, Tensor]:
     """One LSTM step, given xw = x W_ihᵀ + b_ih + b_hh; returns (h', c')."""
-    return lstm_gates(xw + linear(h, w_hh), c)
+    return lstm_gates(xw, linear(h, w_hh), c)
 
 
 def gru_step(xw: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
