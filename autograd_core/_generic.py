@@ -14,6 +14,8 @@ import numpy as np
 
 
 def _is_tensor(x: Any) -> bool:
+    if type(x) is np.ndarray:  # the fast path: no import on every call
+        return False
     from .tensor import Tensor
 
     return isinstance(x, Tensor)

@@ -55,17 +55,18 @@ class Function:
         "next_edges",  # per input: the node that produced it, the leaf Tensor, or None
         "in_shapes",  # per input: its shape (the engine sums gradients back to it)
         "seq",  # creation order: backward visits nodes from the newest to the oldest
-        "_saved",
-        "_saved_src",
-        "_pre_hooks",
-        "_retain",
-        "_trace",
-        "_freed",
+        "_saved",  # what forward saved for backward
         "_out",  # the output array, kept when small (or recording) for the graph drawings
         "_gout",  # dL/d(output) seen by the last backward, likewise
         "_step",  # the step at which the last backward visited this node (0 = first)
         "__dict__",
     )
+    # Rarely set: class-level defaults, so that building a node does not have to write them.
+    _saved_src: tuple | None = None  # per saved array: (input index or -1, counter, version)
+    _pre_hooks: list | None = None  # hooks on the gradient of this node's output
+    _retain: Any = None  # weak reference to the output tensor that called retain_grad()
+    _trace: Any = None  # where the user's code created the node (anomaly mode)
+    _freed = False  # True once backward released what forward saved
 
     #: False for ops whose backward is not itself differentiable (conv, pooling).
     double_backward = True
@@ -96,7 +97,7 @@ class Function:
     @property
     def needs_input_grad(self) -> tuple:
         """For each input, whether a gradient must be computed for it (skip the others)."""
-        return tuple(e is not None for e in self.next_edges)
+        return tuple([e is not None for e in self.next_edges])
 
     @property
     def name(self) -> str:
@@ -162,8 +163,7 @@ class Function:
             )
             ctx.in_shapes = tuple([t.data.shape for t in inputs])
         ctx.seq = next(SEQ)
-        ctx._saved_src = ctx._pre_hooks = ctx._retain = ctx._trace = ctx._gout = ctx._step = None
-        ctx._freed = False
+        ctx._gout = ctx._step = None
         ctx._out = out if out.size <= KEEP_SIZE or STATE.record else None
         result.requires_grad = True
         result.grad_fn = ctx

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterator
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -90,20 +91,13 @@ class Tensor:
         return t
 
     # -- basic attributes ---------------------------------------------------------------------
-    @property
-    def shape(self) -> tuple:
-        return self.data.shape
-
-    @property
-    def ndim(self) -> int:
-        return self.data.ndim
+    # Read on every op: C-level getters (no Python frame), same as ``self.data.shape`` etc.
+    shape = property(attrgetter("data.shape"), doc="The shape, a tuple of ints.")
+    ndim = property(attrgetter("data.ndim"), doc="The number of dimensions.")
+    dtype = property(attrgetter("data.dtype"), doc="The numpy dtype of the values.")
 
     def dim(self) -> int:
         return self.data.ndim
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.data.dtype
 
     @property
     def is_leaf(self) -> bool:
@@ -133,8 +127,7 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.data.shape[0]))
 
-    def __hash__(self) -> int:
-        return id(self)
+    __hash__ = object.__hash__  # by identity (== is elementwise), as in PyTorch
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         return self.data if dtype is None else self.data.astype(dtype)
