@@ -21,27 +21,14 @@ Run: ``python benchmarks/bench_lstm.py [--threads 1] [--budget 2.0] [--rounds 5]
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
 from collections.abc import Callable
 
+from timing import median_time, set_blas_threads
 
-def _threads_from_argv() -> int:
-    for i, a in enumerate(sys.argv):
-        if a == "--threads" and i + 1 < len(sys.argv):
-            return int(sys.argv[i + 1])
-        if a.startswith("--threads="):
-            return int(a.split("=", 1)[1])
-    return 1
-
-
-# BLAS thread counts must be set before numpy (or torch) is imported.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = str(_threads_from_argv())
+set_blas_threads()  # before numpy is imported
 
 import numpy as np  # noqa: E402
-from timing import median_time  # noqa: E402
 
 T, N, I, H = 50, 32, 64, 128
 TARGET = 1.5

@@ -255,15 +255,17 @@ def test_repr():
 # ------------------------------------------------------------------- the fused LSTM gate op
 
 
+@pytest.mark.parametrize("gates, n_gates", [(lstm_gates, 4), (gru_gates, 3)])
 @settings(max_examples=5, deadline=None)
 @given(n=st.integers(1, 3), hid=st.integers(1, 3), seed=st.integers(0, 2**16))
-def test_lstm_gates_gradcheck_and_double_backward(n, hid, seed):
+def test_gate_ops_gradcheck_and_double_backward(gates, n_gates, n, hid, seed):
+    """The fused gate nodes (inputs: input share, recurrent share, cell or hidden state)."""
     rng = np.random.default_rng(seed)
-    a, b = rng.standard_normal((2, n, 4 * hid)) * 2
-    c = rng.standard_normal((n, hid))
-    ts = [ag.tensor(v, requires_grad=True) for v in (a, b, c)]
-    assert ag.gradcheck(lstm_gates, ts)
-    assert ag.gradgradcheck(lstm_gates, ts)
+    a, b = rng.standard_normal((2, n, n_gates * hid)) * 2
+    state = rng.standard_normal((n, hid))
+    ts = [ag.tensor(v, requires_grad=True) for v in (a, b, state)]
+    assert ag.gradcheck(gates, ts)
+    assert ag.gradgradcheck(gates, ts)
 
 
 def test_lstm_gates_match_torch_lstm_cell_arithmetic():
@@ -290,17 +292,6 @@ def test_lstm_gates_match_torch_lstm_cell_arithmetic():
     assert np.abs(ours[1].grad.data).sum() > 0
     with pytest.raises(RuntimeError, match=r"lstm_gates\(\).*\(3, 8\).*\(3, 5\)"):
         lstm_gates(ag.randn(3, 8), ag.randn(3, 8), ag.randn(3, 5))
-
-
-@settings(max_examples=5, deadline=None)
-@given(n=st.integers(1, 3), hid=st.integers(1, 3), seed=st.integers(0, 2**16))
-def test_gru_gates_gradcheck_and_double_backward(n, hid, seed):
-    rng = np.random.default_rng(seed)
-    a, b = rng.standard_normal((2, n, 3 * hid)) * 2
-    h = rng.standard_normal((n, hid))
-    ts = [ag.tensor(v, requires_grad=True) for v in (a, b, h)]
-    assert ag.gradcheck(gru_gates, ts)
-    assert ag.gradgradcheck(gru_gates, ts)
 
 
 def test_gru_gates_match_torch_gru_cell_arithmetic():

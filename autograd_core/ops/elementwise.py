@@ -546,11 +546,7 @@ def _binary(a: Any, b: Any, op: type[Function], scalar: Any, rscalar: Any) -> Te
     """Dispatch ``a (op) b``: a scalar on either side goes to the op's scalar form."""
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            try:
-                return op.apply(a, b)
-            except ValueError:
-                _check_broadcast(op, a.shape, b.shape)
-                raise
+            return _apply_pair(op, a, b)
         if isinstance(b, _SCALAR):
             return scalar(a, _scalar(b))
         b = as_operand(b)
@@ -558,6 +554,11 @@ def _binary(a: Any, b: Any, op: type[Function], scalar: Any, rscalar: Any) -> Te
         return rscalar(b, _scalar(a))
     else:
         a, b = as_operand(a), as_operand(b)
+    return _apply_pair(op, a, b)
+
+
+def _apply_pair(op: type[Function], a: Tensor, b: Tensor) -> Tensor:
+    """``op.apply(a, b)``, with numpy's broadcast error replaced by one naming the op."""
     try:
         return op.apply(a, b)
     except ValueError:
@@ -716,21 +717,13 @@ clip = clamp
 def maximum(input: Any, other: Any) -> Tensor:
     a = as_operand(input, other if isinstance(other, Tensor) else None)
     b = as_operand(other, a)
-    try:
-        return Maximum.apply(a, b)
-    except ValueError:
-        _check_broadcast(Maximum, a.shape, b.shape)
-        raise
+    return _apply_pair(Maximum, a, b)
 
 
 def minimum(input: Any, other: Any) -> Tensor:
     a = as_operand(input, other if isinstance(other, Tensor) else None)
     b = as_operand(other, a)
-    try:
-        return Minimum.apply(a, b)
-    except ValueError:
-        _check_broadcast(Minimum, a.shape, b.shape)
-        raise
+    return _apply_pair(Minimum, a, b)
 
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:
