@@ -123,9 +123,19 @@ class Function:
             x, y = inputs
             raw = cls.forward(ctx, x.data, y.data, **params)
             needs = x.requires_grad or y.requires_grad
-        else:
-            raw = cls.forward(ctx, *[t.data for t in inputs], **params)
-            needs = any([t.requires_grad for t in inputs])
+        else:  # one pass over the inputs: arrays, edges, shapes
+            arrays, edges, shapes = [], [], []
+            needs = False
+            for t in inputs:
+                a, fn = t.data, t.grad_fn
+                arrays.append(a)
+                shapes.append(a.shape)
+                if fn is None and not t.requires_grad:
+                    edges.append(None)
+                else:
+                    edges.append(t if fn is None else fn)
+                    needs = True
+            raw = cls.forward(ctx, *arrays, **params)
         out = raw if type(raw) is np.ndarray else np.asarray(raw)
         if out.dtype is _F64 and not cls.keeps_float64:
             for t in inputs:
@@ -155,13 +165,8 @@ class Function:
             )
             ctx.in_shapes = (x.data.shape, y.data.shape)
         else:
-            ctx.next_edges = tuple(
-                [
-                    t.grad_fn if t.grad_fn is not None else (t if t.requires_grad else None)
-                    for t in inputs
-                ]
-            )
-            ctx.in_shapes = tuple([t.data.shape for t in inputs])
+            ctx.next_edges = tuple(edges)
+            ctx.in_shapes = tuple(shapes)
         ctx.seq = next(SEQ)
         ctx._gout = ctx._step = None
         ctx._out = out if out.size <= KEEP_SIZE or STATE.record else None

@@ -38,9 +38,9 @@ def normalize_dims(op: str, dim: Any, ndim: int) -> tuple | None:
 
 def shape_arg(shape: tuple) -> tuple:
     """``(2, 3)`` from ``f(2, 3)`` or ``f((2, 3))`` or ``f([2, 3])``."""
-    if len(shape) == 1 and not isinstance(shape[0], Integral):
+    if len(shape) == 1 and type(shape[0]) is not int and not isinstance(shape[0], Integral):
         shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
+    return tuple([int(s) for s in shape])
 
 
 def axis_arg(op: str, dim: int, ndim: int, shape: tuple | None = None) -> int:

@@ -245,7 +245,8 @@ def as_view(out: Tensor, input: Tensor) -> Tensor:
     """When ``out``'s array is a view of ``input``'s (basic indexing, reshape, permute, ...),
     give them one version counter, as PyTorch's views have: an in-place change through either
     one then makes every op that saved the other refuse to backward."""
-    if out.data.base is not None and np.may_share_memory(out.data, input.data):
+    base = out.data.base  # numpy points a view at the array that owns the memory
+    if base is not None and (base is input.data or base is input.data.base):
         out._vc = input._vc
     return out
 

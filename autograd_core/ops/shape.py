@@ -157,7 +157,10 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
             f"(tensor of shape {input.shape})"
         )
     shape = input.shape
-    return reshape(input, shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :])
+    target = shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :]  # always valid
+    if target == shape:
+        return input
+    return as_view(Reshape.apply(input, shape=target), input)
 
 
 def squeeze(input: Tensor, dim: Any = None, *dims: int, axis: Any = None) -> Tensor:
