@@ -99,6 +99,10 @@ def run_backward(
     heap: list = []
     leaves: list = []
     shared: set = set()  # ids of gradient arrays handed to more than one place
+    # Sums the engine made itself and nobody else holds: a further share is added into them
+    # in place (a weight used at every time step of an RNN gets one array, not one per step).
+    # Off when a recorder keeps the partial sums, and under create_graph (Tensors).
+    owned: dict | None = {} if not create_graph and STATE.recorder is None else None
     for root, g in zip(roots, seeds):
         _send(root.grad_fn if root.grad_fn is not None else root, g, grads, heap, leaves)
     anomaly, recorder, keep_all = STATE.anomaly, STATE.recorder, STATE.record
@@ -113,6 +117,8 @@ def run_backward(
             else:
                 break
             g = grads.pop(id(e))
+            if owned:
+                owned.pop(id(g), None)
             e._step = step
             step += 1
             gd = g.data if create_graph else g  # (no Tensor kept: it would make a cycle)
@@ -163,7 +169,14 @@ def run_backward(
                     else:
                         heappush(heap, (-edge.seq, edge))
                 else:
-                    grads[k] = prev + ig
+                    if owned is None:
+                        grads[k] = prev + ig
+                    elif owned.get(id(prev)) is prev and ig.dtype == prev.dtype:
+                        np.add(prev, ig, out=prev)
+                    else:
+                        grads[k] = s = prev + ig
+                        if type(s) is np.ndarray:  # (0-d results may be numpy scalars)
+                            owned[id(s)] = s
             # A node whose gradient is complete may skip the heap: when nothing else waits,
             # no other consumer of its output can still be pending (a chain, the common case).
             if nxt is not None and heap:

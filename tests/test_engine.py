@@ -326,3 +326,33 @@ def test_grad_fn_has_readable_name():
     assert y.grad_fn.name == "MulBackward"
     assert "MulBackward" in repr(y)
     assert "requires_grad=True" in repr(x)
+
+
+def test_fan_in_sums_in_place_without_touching_shared_gradients():
+    # z feeds four adds: its gradient is summed from shares that Add hands to both inputs
+    # (the same array twice). The engine may add into sums it made itself, never into those.
+    x = leaf(np.arange(3.0))
+    z = x * 1.0
+    z.retain_grad()
+    s = z + z
+    s.retain_grad()
+    t = s + z + z
+    t.sum().backward()
+    np.testing.assert_array_equal(z.grad.data, [4.0, 4.0, 4.0])
+    np.testing.assert_array_equal(s.grad.data, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(t.grad_fn._gout, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(x.grad.data, [4.0, 4.0, 4.0])
+
+
+def test_weight_shared_across_many_steps_gets_the_sum():
+    # w gets one share per step (summed in place after the second): checked numerically.
+    rng = np.random.default_rng(0)
+    w = leaf(rng.standard_normal((4, 4)) / 2)
+    h = leaf(rng.standard_normal((2, 4)))
+
+    def unroll(w_, h_):
+        for _ in range(20):
+            h_ = (h_ @ w_).tanh()
+        return h_.sum()
+
+    assert ag.gradcheck(unroll, (w, h))
