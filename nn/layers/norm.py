@@ -28,7 +28,29 @@ from ..parameter import Parameter
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm"]
 
 
-class _BatchNorm(Module):
+class _Norm(Module):
+    """The learned scale γ (``weight``, ones) and shift β (``bias``, zeros) every layer here has
+    (either may be None: ``affine=False``, ``bias=False``)."""
+
+    def _affine_parameters(self, shape: Any, affine: bool, bias: bool, dtype: Any) -> np.dtype:
+        """Register ``weight`` and ``bias`` of ``shape``; returns the dtype used."""
+        dt = np.dtype(dtype) if dtype is not None else np.float32
+
+        def param(fill: Any) -> Parameter:
+            return Parameter(Tensor._make(fill(shape, dt), False, None))
+
+        self.register_parameter("weight", param(np.ones) if affine else None)
+        self.register_parameter("bias", param(np.zeros) if affine and bias else None)
+        return dt
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            self.weight.data[...] = 1
+        if self.bias is not None:
+            self.bias.data[...] = 0
+
+
+class _BatchNorm(_Norm):
     """What the BatchNorm layers share; they differ only in the input shapes they accept."""
 
     _dims: tuple = ()  # the accepted numbers of dimensions
@@ -51,16 +73,7 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        dt = np.dtype(dtype) if dtype is not None else np.float32
-        if affine:
-            self.weight = Parameter(Tensor._make(np.ones(num_features, dt), False, None))
-            if bias:
-                self.bias = Parameter(Tensor._make(np.zeros(num_features, dt), False, None))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        dt = self._affine_parameters(num_features, affine, bias, dtype)
         if track_running_stats:
             self.register_buffer(
                 "running_mean", Tensor._make(np.zeros(num_features, dt), False, None)
@@ -85,10 +98,7 @@ class _BatchNorm(Module):
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.affine:
-            self.weight.data[...] = 1
-            if self.bias is not None:
-                self.bias.data[...] = 0
+        super().reset_parameters()
 
     def _check_input_dim(self, x: Tensor) -> None:
         if x.ndim not in self._dims:
@@ -150,7 +160,7 @@ class BatchNorm3d(_BatchNorm):
     _dims = (5,)
 
 
-class LayerNorm(Module):
+class LayerNorm(_Norm):
     """Layer norm over the last dimensions, given by ``normalized_shape`` (an int for the last
     one): each sample is standardised by its own mean and (biased) variance, then scaled by
     ``weight`` and shifted by ``bias`` (both of shape ``normalized_shape``)."""
@@ -170,23 +180,7 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(int(n) for n in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        dt = np.dtype(dtype) if dtype is not None else np.float32
-        shape = self.normalized_shape
-        if elementwise_affine:
-            self.weight = Parameter(Tensor._make(np.ones(shape, dt), False, None))
-            if bias:
-                self.bias = Parameter(Tensor._make(np.zeros(shape, dt), False, None))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-
-    def reset_parameters(self) -> None:
-        if self.weight is not None:
-            self.weight.data[...] = 1
-        if self.bias is not None:
-            self.bias.data[...] = 0
+        self._affine_parameters(self.normalized_shape, elementwise_affine, bias, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -198,7 +192,7 @@ class LayerNorm(Module):
         )
 
 
-class GroupNorm(Module):
+class GroupNorm(_Norm):
     """Group norm: the ``num_channels`` channels of x (N, C, *) are split into ``num_groups``
     groups, and each sample's group is standardised by its own mean and (biased) variance; then
     each channel is scaled by ``weight`` and shifted by ``bias`` (shape (C,)). One group is
@@ -224,22 +218,7 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        dt = np.dtype(dtype) if dtype is not None else np.float32
-        if affine:
-            self.weight = Parameter(Tensor._make(np.ones(num_channels, dt), False, None))
-            if bias:
-                self.bias = Parameter(Tensor._make(np.zeros(num_channels, dt), False, None))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-
-    def reset_parameters(self) -> None:
-        if self.weight is not None:
-            self.weight.data[...] = 1
-        if self.bias is not None:
-            self.bias.data[...] = 0
+        self._affine_parameters(num_channels, affine, bias, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
