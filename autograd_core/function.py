@@ -143,13 +143,8 @@ class Function:
                     break
             else:
                 out = out.astype(np.float32)
-        result = _new(Tensor)
-        result.data = out
-        result.grad = result._hooks = result.name = None
-        result._vc = [0]
         if not (needs and STATE.enabled):
-            result.requires_grad = False
-            result.grad_fn = None
+            result = Tensor._make(out, False, None)
             if STATE.anomaly:
                 _anomaly_check_forward(ctx, inputs, result)
             return result
@@ -170,8 +165,7 @@ class Function:
         ctx.seq = next(SEQ)
         ctx._gout = ctx._step = None
         ctx._out = out if out.size <= KEEP_SIZE or STATE.record else None
-        result.requires_grad = True
-        result.grad_fn = ctx
+        result = Tensor._make(out, True, ctx)
         if ctx._saved:
             ctx._bind_saved(inputs, raw, result)
         if STATE.anomaly:
