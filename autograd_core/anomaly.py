@@ -190,8 +190,13 @@ def check_forward(ctx: Any, inputs: tuple, result: Any) -> None:
         f"detect_anomaly: {ctx.name} produced {bad} in its output in forward "
         f"({_count(result.data)}, output shape {tuple(result.shape)})."
     ]
+    from .tensor import Tensor
+
     pre = []
     for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):  # a constant argument (x * 2.0)
+            lines.append(f"  input {i}: the constant {t!r}")
+            continue
         had = _nonfinite(t.data)
         note = f" (already contains {had})" if had else ""
         lines.append(f"  input {i}: shape {tuple(t.shape)}, dtype {t.dtype}{note}")

@@ -107,23 +107,27 @@ def run_backward(
         _send(root.grad_fn if root.grad_fn is not None else root, g, grads, heap, leaves)
     anomaly, recorder, keep_all = STATE.anomaly, STATE.recorder, STATE.record
     step = 0
-    nxt = None  # a node that may run next without a trip through the heap (see below)
+    # A chain needs no heap: when a node's input node gets its first gradient share while
+    # nothing else waits in the heap, no other consumer of that input can still be pending
+    # (every node with a share in ``grads`` is in the heap), so it runs next, its gradient
+    # carried in ``nxt_g`` rather than stored in ``grads``.
+    nxt = nxt_g = None
     with enable_grad() if create_graph else no_grad():
         while True:
             if nxt is not None:
-                e, nxt = nxt, None
+                e, g, nxt = nxt, nxt_g, None
             elif heap:
                 e = heappop(heap)[1]
+                g = grads.pop(id(e))
+                if owned:
+                    owned.pop(id(g), None)
             else:
                 break
-            g = grads.pop(id(e))
-            if owned:
-                owned.pop(id(g), None)
-            e._step = step
+            e._last_step = step
             step += 1
             gd = g.data if create_graph else g  # (no Tensor kept: it would make a cycle)
             if keep_all or gd.size <= KEEP_SIZE:
-                e._gout = gd
+                e._last_gout = gd
             if e._pre_hooks:
                 g = _run_hooks(e._pre_hooks, g, create_graph)
             if e._retain is not None:
@@ -158,16 +162,21 @@ def run_backward(
                     ig = sum_to(ig, shape)
                 if ig is g:
                     shared.add(id(ig))
+                if edge is nxt:  # a second share for the node that runs next (x * x)
+                    nxt_g = nxt_g + ig
+                    continue
+                is_node = isinstance(edge, Function)
+                if is_node and nxt is None and not heap:
+                    nxt, nxt_g = edge, ig
+                    continue
                 k = id(edge)
                 prev = grads.get(k)
                 if prev is None:
                     grads[k] = ig
-                    if not isinstance(edge, Function):
-                        leaves.append(edge)
-                    elif nxt is None and not heap:
-                        nxt = edge
-                    else:
+                    if is_node:
                         heappush(heap, (-edge.seq, edge))
+                    else:
+                        leaves.append(edge)
                 else:
                     if owned is None:
                         grads[k] = prev + ig
@@ -177,9 +186,8 @@ def run_backward(
                         grads[k] = s = prev + ig
                         if type(s) is np.ndarray:  # (0-d results may be numpy scalars)
                             owned[id(s)] = s
-            # A node whose gradient is complete may skip the heap: when nothing else waits,
-            # no other consumer of its output can still be pending (a chain, the common case).
-            if nxt is not None and heap:
+            if nxt is not None and heap:  # other nodes wait after all: back to the heap
+                grads[id(nxt)] = nxt_g
                 heappush(heap, (-nxt.seq, nxt))
                 nxt = None
             if not retain_graph:

@@ -57,8 +57,8 @@ class Function:
         "seq",  # creation order: backward visits nodes from the newest to the oldest
         "_saved",  # what forward saved for backward
         "_out",  # the output array, kept when small (or recording) for the graph drawings
-        "_gout",  # dL/d(output) seen by the last backward, likewise
-        "_step",  # the step at which the last backward visited this node (0 = first)
+        "_last_gout",  # dL/d(output) seen by the last backward, likewise (unset before)
+        "_last_step",  # the step at which the last backward visited this node (0 = first)
         "__dict__",
     )
     # Rarely set: class-level defaults, so that building a node does not have to write them.
@@ -73,6 +73,16 @@ class Function:
     #: Results are float32 unless an input is float64 (int / int gives float32, as PyTorch);
     #: True for the ops that may make float64 on purpose (a cast).
     keeps_float64 = False
+
+    @property
+    def _gout(self) -> Any:
+        """dL/d(output) seen by the last backward (None before one, or when too large)."""
+        return getattr(self, "_last_gout", None)
+
+    @property
+    def _step(self) -> int | None:
+        """The 0-based step at which the last backward visited this node (None before one)."""
+        return getattr(self, "_last_step", None)
 
     # -- the two methods every op defines -------------------------------------------------
     @staticmethod
@@ -110,23 +120,38 @@ class Function:
     # -- building the graph -----------------------------------------------------------------
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Any:
-        """Run the op on Tensors and, if any input requires grad, record it in the graph."""
+        """Run the op on Tensors and, if any input requires grad, record it in the graph.
+
+        As in PyTorch, a positional argument that is not a Tensor (``MulScalar.apply(x, 2.0)``)
+        reaches ``forward`` as it is and gets no gradient.
+        """
         ctx = _new(cls)
         ctx._saved = ()
         n = len(inputs)
         # One and two inputs are spelled out: this is the per-op path every step takes.
         if n == 1:
             x = inputs[0]
-            raw = cls.forward(ctx, x.data, **params)
+            raw = cls.forward(ctx, x.data, **params) if params else cls.forward(ctx, x.data)
             needs = x.requires_grad
         elif n == 2:
             x, y = inputs
-            raw = cls.forward(ctx, x.data, y.data, **params)
-            needs = x.requires_grad or y.requires_grad
+            if isinstance(y, Tensor):
+                raw = cls.forward(ctx, x.data, y.data, **params)
+                needs = x.requires_grad or y.requires_grad
+            else:  # a constant (x * 2.0)
+                a = x.data
+                raw = cls.forward(ctx, a, y, **params) if params else cls.forward(ctx, a, y)
+                needs = x.requires_grad
+                n = 1
         else:  # one pass over the inputs: arrays, edges, shapes
             arrays, edges, shapes = [], [], []
             needs = False
             for t in inputs:
+                if not isinstance(t, Tensor):
+                    arrays.append(t)
+                    shapes.append(None)
+                    edges.append(None)
+                    continue
                 a, fn = t.data, t.grad_fn
                 arrays.append(a)
                 shapes.append(a.shape)
@@ -137,15 +162,12 @@ class Function:
                     needs = True
             raw = cls.forward(ctx, *arrays, **params)
         out = raw if type(raw) is np.ndarray else np.asarray(raw)
-        if out.dtype is _F64 and not cls.keeps_float64:
-            for t in inputs:
-                if t.data.dtype is _F64:
-                    break
-            else:
-                out = out.astype(np.float32)
-        if not (needs and STATE.enabled):
+        if out.dtype is _F64 and not cls.keeps_float64 and not _any_f64(inputs):
+            out = out.astype(np.float32)
+        watch = not STATE.plain  # grad mode off, anomaly mode or recording: look closer
+        if not needs or watch and not STATE.enabled:
             result = Tensor._make(out, False, None)
-            if STATE.anomaly:
+            if watch and STATE.anomaly:
                 _anomaly_check_forward(ctx, inputs, result)
             return result
         if n == 1:
@@ -163,13 +185,15 @@ class Function:
             ctx.next_edges = tuple(edges)
             ctx.in_shapes = tuple(shapes)
         ctx.seq = next(SEQ)
-        ctx._gout = ctx._step = None
-        ctx._out = out if out.size <= KEEP_SIZE or STATE.record else None
+        ctx._out = out if out.size <= KEEP_SIZE else None
         result = Tensor._make(out, True, ctx)
         if ctx._saved:
             ctx._bind_saved(inputs, raw, result)
-        if STATE.anomaly:
-            _anomaly_check_forward(ctx, inputs, result)
+        if watch:
+            if STATE.record:
+                ctx._out = out
+            if STATE.anomaly:
+                _anomaly_check_forward(ctx, inputs, result)
         return result
 
     def _bind_saved(self, inputs: tuple, raw_out: Any, result: Any) -> None:
@@ -179,14 +203,11 @@ class Function:
         src = []
         for a in self._saved:
             for i, t in enumerate(inputs):
-                if a is t.data:
+                if isinstance(t, Tensor) and a is t.data:
                     src.append((i, t._vc, t._vc[0]))
                     break
             else:
-                if a is raw_out:
-                    src.append((-1, result._vc, 0))
-                else:
-                    src.append(None)
+                src.append((-1, result._vc, 0) if a is raw_out else None)
         self._saved_src = tuple(src)
 
     # -- used by the engine -------------------------------------------------------------------
@@ -247,6 +268,11 @@ class GraphCtx:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._node, name)
+
+
+def _any_f64(inputs: tuple) -> bool:
+    """Whether a Tensor among ``inputs`` is float64 (then a float64 result stays float64)."""
+    return any(isinstance(t, Tensor) and t.data.dtype is _F64 for t in inputs)
 
 
 def _freed_message(node: Function) -> str:

@@ -16,13 +16,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _State(threading.local):
-    """Per-thread flags read by every op: keep them plain attributes (read on the hot path)."""
+    """Per-thread flags read by every op: plain attributes (read on the hot path).
+
+    ``plain``, kept up to date on every write, is True when ops record as usual (grad mode on,
+    no anomaly mode, no recording for the drawings): the one flag an op reads.
+    """
 
     def __init__(self) -> None:
         self.enabled = True
         self.anomaly = False
         self.record = False  # keep every value and gradient for the drawings (viz.record())
         self.recorder = None  # an object whose visit(...) sees every backward step (viz)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        d = self.__dict__
+        plain = d.get("enabled", True) and not d.get("anomaly") and not d.get("record")
+        super().__setattr__("plain", plain)
 
 
 STATE = _State()

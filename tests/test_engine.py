@@ -41,6 +41,19 @@ def test_diamond_graph():
     assert x.grad.item() == pytest.approx(expected, rel=1e-5)
 
 
+def test_a_node_gets_every_share_when_it_runs_next_in_a_chain():
+    x = leaf([0.5, -1.0])
+    y = x.tanh()
+    (y * y).sum().backward()  # both of Mul's inputs are the node that runs next
+    t = np.tanh(x.data)
+    np.testing.assert_allclose(x.grad.data, 2 * t * (1 - t * t), rtol=1e-6)
+    x.grad = None
+    y = x.tanh()
+    ((y * y).exp() * y).sum().backward()  # y is reached again after other nodes ran
+    e = np.exp(t * t)
+    np.testing.assert_allclose(x.grad.data, (e * 2 * t * t + e) * (1 - t * t), rtol=1e-5)
+
+
 def test_thirty_stacked_diamonds_is_linear_time():
     x = leaf(np.float64(0.5))
     y = x
@@ -168,6 +181,43 @@ def test_grad_mode_is_thread_local():
         t.start()
         t.join()
     assert seen == [True]
+
+
+def test_ops_record_per_thread():
+    x = leaf([1.0])
+    seen = []
+    with ag.no_grad():
+        t = threading.Thread(target=lambda: seen.append((x * 2.0).requires_grad))
+        t.start()
+        t.join()
+        assert not (x * 2.0).requires_grad
+    assert seen == [True] and (x * 2.0).requires_grad
+
+
+class ScaleShift(ag.Function):
+    """z = a x + b for constants a, b.   dz/dx = a"""
+
+    @staticmethod
+    def forward(ctx, x, a, b=0.0):
+        ctx.a = a
+        return a * x + b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.a, None, None
+
+
+def test_function_apply_hands_non_tensor_arguments_to_forward():
+    x = leaf([1.0, 2.0])
+    y = ScaleShift.apply(x, 3.0, 1.0)  # as in PyTorch: constants reach forward as they are
+    np.testing.assert_allclose(y.data, [4.0, 7.0])
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [3.0, 3.0])
+    z = ScaleShift.apply(x, 2.0)
+    z.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [5.0, 5.0])
+    assert z.grad_fn.next_edges == (x,) and y.grad_fn.next_edges == (x, None, None)
+    assert not ScaleShift.apply(ag.tensor([1.0]), 2.0).requires_grad
 
 
 # -- detach, in place, versions ----------------------------------------------------------------

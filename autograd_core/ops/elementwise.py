@@ -585,7 +585,7 @@ def add(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
 
 
 def _add_scalar(x: Tensor, c: Any) -> Tensor:
-    return AddScalar.apply(x, c=c)
+    return AddScalar.apply(x, c)
 
 
 def sub(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
@@ -596,13 +596,13 @@ def sub(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
         input,
         other,
         Sub,
-        lambda x, c: AddScalar.apply(x, c=-c),
-        lambda x, c: RSubScalar.apply(x, c=c),
+        lambda x, c: AddScalar.apply(x, -c),
+        lambda x, c: RSubScalar.apply(x, c),
     )
 
 
 def _mul_scalar(x: Tensor, c: Any) -> Tensor:
-    return MulScalar.apply(x, c=c)
+    return MulScalar.apply(x, c)
 
 
 def mul(input: Any, other: Any) -> Tensor:
@@ -619,8 +619,8 @@ def div(input: Any, other: Any) -> Tensor:
         input,
         other,
         Div,
-        lambda x, c: DivScalar.apply(x, c=c),
-        lambda x, c: RDivScalar.apply(x, c=c),
+        lambda x, c: DivScalar.apply(x, c),
+        lambda x, c: RDivScalar.apply(x, c),
     )
 
 
@@ -633,8 +633,8 @@ def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001 - PyTorch's name
         input,
         exponent,
         Pow,
-        lambda x, c: PowScalar.apply(x, c=c),
-        lambda x, c: RPowScalar.apply(x, c=c),
+        lambda x, c: PowScalar.apply(x, c),
+        lambda x, c: RPowScalar.apply(x, c),
     )
 
 
