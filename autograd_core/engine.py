@@ -136,7 +136,7 @@ def run_backward(
                     t.grad = g if create_graph else Tensor._make(_own(g, shared), False, None)
             if capture is not None and id(e) in capture:
                 capture[id(e)] = g
-            if e._freed or (e._saved_src is not None and e.seq < INPLACE[0]):
+            if e._saved is None or (e._saved_src is not None and e.seq < INPLACE[0]):
                 e._check_versions()
             if create_graph:
                 if not e.double_backward:

@@ -66,7 +66,6 @@ class Function:
     _pre_hooks: list | None = None  # hooks on the gradient of this node's output
     _retain: Any = None  # weak reference to the output tensor that called retain_grad()
     _trace: Any = None  # where the user's code created the node (anomaly mode)
-    _freed = False  # True once backward released what forward saved
 
     #: False for ops whose backward is not itself differentiable (conv, pooling).
     double_backward = True
@@ -100,9 +99,10 @@ class Function:
 
     @property
     def saved_tensors(self) -> tuple:
-        if self._freed:
+        saved = self._saved
+        if saved is None:
             raise RuntimeError(_freed_message(self))
-        return self._saved
+        return saved
 
     @property
     def needs_input_grad(self) -> tuple:
@@ -211,8 +211,13 @@ class Function:
         self._saved_src = tuple(src)
 
     # -- used by the engine -------------------------------------------------------------------
+    @property
+    def _freed(self) -> bool:
+        """True once a backward released what forward saved (``_saved`` is then None)."""
+        return self._saved is None
+
     def _check_versions(self) -> None:
-        if self._freed:
+        if self._saved is None:
             raise RuntimeError(_freed_message(self))
         if self._saved_src is None:
             return
@@ -248,14 +253,14 @@ class Function:
     def _release(self) -> None:
         """Free what forward saved (after a backward without ``retain_graph``): the saved
         arrays and any arrays kept on ``ctx``."""
+        self._saved = None
+        d = self.__dict__
+        for k in tuple(d):
+            if type(d[k]) is np.ndarray:
+                del d[k]
         out = self._out
         if out is not None and out.size > KEEP_SIZE and not STATE.record:
-            self._out = None
-        d = self.__dict__
-        for k in [k for k, v in d.items() if type(v) is np.ndarray]:
-            del d[k]
-        self._saved = ()
-        self._freed = True
+            self._out = None  # kept while recording for the drawings, which has ended
 
 
 class GraphCtx:

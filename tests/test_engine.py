@@ -130,7 +130,7 @@ def test_saved_arrays_are_released_after_backward():
     y = x.exp()
     node = y.grad_fn
     y.sum().backward()
-    assert node._saved == () and node._freed
+    assert node._saved is None and node._freed
 
 
 # -- hooks --------------------------------------------------------------------------------------

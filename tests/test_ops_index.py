@@ -28,15 +28,17 @@ def basic_keys(draw, shape, positive_steps=True):
     parts = []
     dims = list(shape)
     ellipsis_at = draw(st.integers(-1, len(dims)))
+    kinds = ["int", "slice", "none", "stop"]
     i = 0
     while i < len(dims):
         if i == ellipsis_at:
             parts.append(Ellipsis)
             i = len(dims) - draw(st.integers(0, len(dims) - i))
             ellipsis_at = -1
+            kinds = kinds[:-1]  # the parts after "..." index the last dimensions: no early stop
             continue
         n = dims[i]
-        kind = draw(st.sampled_from(["int", "slice", "none", "stop"]))
+        kind = draw(st.sampled_from(kinds))
         if kind == "stop":
             break
         if kind == "none":
