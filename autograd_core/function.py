@@ -166,7 +166,7 @@ class Function:
             out = out.astype(np.float32)
         watch = not STATE.plain  # grad mode off, anomaly mode or recording: look closer
         if not needs or watch and not STATE.enabled:
-            result = Tensor._make(out, False, None)
+            result = _tensor(out, False, None)
             if watch and STATE.anomaly:
                 _anomaly_check_forward(ctx, inputs, result)
             return result
@@ -186,7 +186,7 @@ class Function:
             ctx.in_shapes = tuple(shapes)
         ctx.seq = next(SEQ)
         ctx._out = out if out.size <= KEEP_SIZE else None
-        result = Tensor._make(out, True, ctx)
+        result = _tensor(out, True, ctx)
         if ctx._saved:
             ctx._bind_saved(inputs, raw, result)
         if watch:
@@ -297,3 +297,5 @@ def _anomaly_check_forward(ctx: Function, inputs: tuple, result: Any) -> None:
 
 # Tensor imports the ops, which import this module: bind it last.
 from .tensor import Tensor  # noqa: E402
+
+_tensor = Tensor._make  # bound once: every op calls it
