@@ -147,15 +147,18 @@ def run_backward(
                 in_grads = e.backward(GraphCtx(e), g)
             else:
                 in_grads = e.backward(e, g)
-            if type(in_grads) is not tuple:
+            if type(in_grads) is tuple:
+                pairs = zip(e.next_edges, in_grads, e.in_shapes)
+            else:  # one gradient (most ops): no zip
                 in_grads = (in_grads,)
+                pairs = ((e.next_edges[0], in_grads[0], e.in_shapes[0]),)
             if anomaly:
                 from .anomaly import check_backward
 
                 check_backward(e, in_grads)
             if recorder is not None:
                 recorder.visit(e, g, in_grads, grads)
-            for edge, ig, shape in zip(e.next_edges, in_grads, e.in_shapes):
+            for edge, ig, shape in pairs:
                 if edge is None or ig is None:
                     continue
                 if ig.shape != shape:
