@@ -241,8 +241,9 @@ def _reach_leaf(
     if create_graph:
         leaf.grad = g if leaf.grad is None else leaf.grad + g
         return
-    if g.dtype != leaf.data.dtype:
-        g = g.astype(leaf.data.dtype)
+    dtype = leaf.data.dtype
+    if g.dtype is not dtype and g.dtype != dtype:
+        g = g.astype(dtype)
     if leaf.grad is None:
         leaf.grad = Tensor._make(_own(g, shared), False, None)
     else:

@@ -96,7 +96,7 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not (self._forward_pre_hooks or self._forward_hooks):
-            return self.forward(*args, **kwargs)
+            return self.forward(*args, **kwargs) if kwargs else self.forward(*args)
         for hook in list(self._forward_pre_hooks.values()):
             res = hook(self, args)
             if res is not None:

@@ -158,6 +158,7 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        states = self.state
         for group in self.param_groups:
             maximize = group.get("maximize", False)
             for p in group["params"]:
@@ -166,11 +167,15 @@ class Optimizer:
                 g = p.grad.data
                 if maximize:  # gradient ascent: follow +grad
                     g = -g
-                state = self.state[p]
-                self._update(p.data, g, state, group)
+                state = states.get(p)
+                if state is None:
+                    state = {}
+                    self._update(p.data, g, state, group)
+                    if state:  # (SGD without momentum keeps none, as in PyTorch)
+                        states[p] = state
+                else:
+                    self._update(p.data, g, state, group)
                 p._bump()
-                if not state:  # e.g. SGD without momentum keeps none, as in PyTorch
-                    del self.state[p]
         return loss
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
