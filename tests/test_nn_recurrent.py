@@ -268,18 +268,21 @@ def test_gate_ops_gradcheck_and_double_backward(gates, n_gates, n, hid, seed):
     assert ag.gradgradcheck(gates, ts)
 
 
+def _gate_inputs(seed: int, n_gates: int) -> tuple:
+    """A random generator, and a gate op's inputs at batch 3 and hidden size 5 (input share,
+    recurrent share, cell or hidden state) as torch leaves and as autograd_core leaves."""
+    rng = np.random.default_rng(seed)
+    arrays = [rng.standard_normal((3, n_gates * 5)) for _ in range(2)]
+    arrays.append(rng.standard_normal((3, 5)))
+    tt = [torch.tensor(v, requires_grad=True) for v in arrays]
+    return rng, tt, [ag.tensor(v, requires_grad=True) for v in arrays]
+
+
 def test_lstm_gates_match_torch_lstm_cell_arithmetic():
-    rng = np.random.default_rng(0)
-    a, b, c = (
-        rng.standard_normal((3, 20)),
-        rng.standard_normal((3, 20)),
-        rng.standard_normal((3, 5)),
-    )
-    tt = [torch.tensor(v, requires_grad=True) for v in (a, b, c)]
+    rng, tt, ours = _gate_inputs(0, 4)
     i, f, g, o = (tt[0] + tt[1]).chunk(4, 1)
     c2 = torch.sigmoid(f) * tt[2] + torch.sigmoid(i) * torch.tanh(g)
     h2 = torch.sigmoid(o) * torch.tanh(c2)
-    ours = [ag.tensor(v, requires_grad=True) for v in (a, b, c)]
     h, cn = lstm_gates(*ours)
     np.testing.assert_allclose(h.data, h2.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(cn.data, c2.detach().numpy(), rtol=1e-12)
@@ -295,19 +298,12 @@ def test_lstm_gates_match_torch_lstm_cell_arithmetic():
 
 
 def test_gru_gates_match_torch_gru_cell_arithmetic():
-    rng = np.random.default_rng(1)
-    a, b, h = (
-        rng.standard_normal((3, 15)),
-        rng.standard_normal((3, 15)),
-        rng.standard_normal((3, 5)),
-    )
-    tt = [torch.tensor(v, requires_grad=True) for v in (a, b, h)]
+    rng, tt, ours = _gate_inputs(1, 3)
     ar, az, an = tt[0].chunk(3, 1)
     br, bz, bn = tt[1].chunk(3, 1)
     r, z = torch.sigmoid(ar + br), torch.sigmoid(az + bz)
     n = torch.tanh(an + r * bn)
     h2 = (1 - z) * n + z * tt[2]
-    ours = [ag.tensor(v, requires_grad=True) for v in (a, b, h)]
     out = gru_gates(*ours)
     np.testing.assert_allclose(out.data, h2.detach().numpy(), rtol=1e-12)
     w = rng.standard_normal((3, 5))
