@@ -138,7 +138,7 @@ class Function:
             if isinstance(y, Tensor):
                 raw = cls.forward(ctx, x.data, y.data, **params)
                 needs = x.requires_grad or y.requires_grad
-            else:  # a constant (x * 2.0)
+            else:  # a constant (x * 2.0): the node has one input, x
                 a = x.data
                 raw = cls.forward(ctx, a, y, **params) if params else cls.forward(ctx, a, y)
                 needs = x.requires_grad

@@ -167,15 +167,13 @@ class Optimizer:
                 g = p.grad.data
                 if maximize:  # gradient ascent: follow +grad
                     g = -g
-                state = states.get(p)
-                if state is None:
-                    state = {}
-                    self._update(p.data, g, state, group)
-                    if state:  # (SGD without momentum keeps none, as in PyTorch)
-                        states[p] = state
-                else:
-                    self._update(p.data, g, state, group)
+                state = states.get(p) or {}
+                self._update(p.data, g, state, group)
                 p._bump()
+                if state:
+                    states[p] = state
+                else:  # e.g. SGD without momentum keeps none, as in PyTorch
+                    states.pop(p, None)
         return loss
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
