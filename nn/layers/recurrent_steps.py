@@ -96,11 +96,7 @@ class LSTMGates(Function):
 def lstm_gates(a: Tensor, b: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
     """(h', c') from the input share a (N, 4H) and the recurrent share b (N, 4H) of the gate
     pre-activations, and the cell state c (N, H)."""
-    if a.shape != b.shape or a.shape[-1] != 4 * c.shape[-1] or a.shape[:-1] != c.shape[:-1]:
-        raise RuntimeError(
-            f"lstm_gates(): gate inputs of shapes {tuple(a.shape)} and {tuple(b.shape)} do not "
-            f"match a cell state of shape {tuple(c.shape)} (expected (..., 4 * {c.shape[-1]}))"
-        )
+    _check_gate_inputs("lstm_gates", a, b, c, 4, "cell state")
     out = LSTMGates.apply(a, b, c)
     return out[0], out[1]
 
@@ -163,9 +159,15 @@ class GRUGates(Function):
 
 def gru_gates(a: Tensor, b: Tensor, h: Tensor) -> Tensor:
     """h' from the input share a (N, 3H), the recurrent share b (N, 3H) and h (N, H)."""
-    if a.shape != b.shape or a.shape[-1] != 3 * h.shape[-1] or a.shape[:-1] != h.shape[:-1]:
-        raise RuntimeError(
-            f"gru_gates(): gate inputs of shapes {tuple(a.shape)} and {tuple(b.shape)} do not "
-            f"match a hidden state of shape {tuple(h.shape)} (expected (..., 3 * {h.shape[-1]}))"
-        )
+    _check_gate_inputs("gru_gates", a, b, h, 3, "hidden state")
     return GRUGates.apply(a, b, h)
+
+
+def _check_gate_inputs(op: str, a: Tensor, b: Tensor, state: Tensor, gates: int, what: str) -> None:
+    """The two gate shares a, b must be (..., gates * H) for a state (..., H)."""
+    hid = state.shape[-1]
+    if a.shape != b.shape or a.shape[-1] != gates * hid or a.shape[:-1] != state.shape[:-1]:
+        raise RuntimeError(
+            f"{op}(): gate inputs of shapes {tuple(a.shape)} and {tuple(b.shape)} do not "
+            f"match a {what} of shape {tuple(state.shape)} (expected (..., {gates} * {hid}))"
+        )
