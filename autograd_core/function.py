@@ -50,7 +50,8 @@ class Function:
     ``backward(ctx, grad)``; call them through ``Op.apply(*tensors, **params)``."""
 
     # The engine's bookkeeping lives in slots (set by ``apply``); what an op's forward stores
-    # on ``ctx`` (shapes, masks, constants) goes in the instance ``__dict__``.
+    # on ``ctx`` (shapes, masks, constants) goes in the instance ``__dict__``, or in slots the
+    # op declares (no dict made per node; the engine frees only arrays in the ``__dict__``).
     __slots__ = (
         "next_edges",  # per input: the node that produced it, the leaf Tensor, or None
         "in_shapes",  # per input: its shape (the engine sums gradients back to it)
@@ -60,6 +61,7 @@ class Function:
         "_last_gout",  # dL/d(output) seen by the last backward, likewise (unset before)
         "_last_step",  # the step at which the last backward visited this node (0 = first)
         "__dict__",
+        "__weakref__",
     )
     # Rarely set: class-level defaults, so that building a node does not have to write them.
     _saved_src: tuple | None = None  # per saved array: (input index or -1, counter, version)

@@ -223,6 +223,26 @@ def test_scalars_never_change_float32(expr, scalar):
     assert x.grad.dtype == F32
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scalar_ops_give_numpys_values_for_every_constant(dtype):
+    # x + c, x * c, x / c and c - x run on cached 0-d arrays of x's dtype: the values must be
+    # numpy's with the Python number, for constants past the cache's size, NaN, -0.0 and
+    # numbers that overflow float32 too.
+    a = np.linspace(-2.0, 3.0, 7).astype(dtype)
+    x = ag.tensor(a, requires_grad=True)
+    special = [float("nan"), 0.0, -0.0, 0, 3, 1e300, -(2**70)]
+    consts = special + [0.1 * k + 0.05 for k in range(300)] + special
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # 1e300 overflows float32 (to inf)
+        for c in consts:
+            for got, want in [(x + c, a + c), (x * c, a * c), (x / c, a / c), (c - x, c - a)]:
+                assert got.dtype == want.dtype
+                np.testing.assert_array_equal(got.data, want)
+                np.testing.assert_array_equal(np.signbit(got.data), np.signbit(want))  # ±0
+    (x * 2.5 / 4.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.full(7, 2.5, dtype) / 4.0)
+
+
 def test_float64_tensor_with_scalars_stays_float64():
     x = ag.tensor(np.array([1.0, 2.0]), requires_grad=True)
     assert x.dtype == F64
