@@ -70,6 +70,23 @@ def test_softmax_values():
     np.testing.assert_allclose(ls.data, np.log([[0.25, 0.75]]), rtol=1e-6)
 
 
+@pytest.mark.parametrize("shape", [(64, 10), (1, 5), (0, 3), (3, 1), (5, 2000), (2, 3, 4)])
+def test_row_maximum_shift_is_numpys_max(shape):
+    # softmax, log_softmax and cross-entropy shift by max_keepdims, which reduces a transposed
+    # copy for the rows of 2-D arrays: the same values as x.max, NaN and ±inf included
+    from autograd_core.ops.nnops import max_keepdims
+
+    x = np.random.default_rng(3).normal(size=shape).astype(np.float32)
+    if x.size > 6:
+        x.flat[[1, 4, 5]] = [np.nan, np.inf, -np.inf]
+    for axis in range(-1, x.ndim):
+        if x.shape[axis] == 0:  # numpy's error for an empty reduction, either way
+            with pytest.raises(ValueError, match="zero-size"):
+                max_keepdims(x, axis)
+            continue
+        np.testing.assert_array_equal(max_keepdims(x, axis), x.max(axis=axis, keepdims=True))
+
+
 def test_dtype_argument_and_integer_input():
     x = ag.tensor([[1.0, 2.0, 3.0]])
     assert ag.softmax(x, 1, dtype=ag.float64).dtype == np.float64

@@ -25,6 +25,7 @@ from ..function import Function
 from ..grad_mode import STATE
 from ..tensor import Tensor
 from .elementwise import as_operand
+from .nnops import max_keepdims
 
 __all__: list[str] = []
 
@@ -56,13 +57,14 @@ def _is_array(a: Any) -> bool:
 # --------------------------------------------------------------------------------------------
 # Class targets: which class each position is labelled with, and how much it counts
 # --------------------------------------------------------------------------------------------
-def _labels(labels: np.ndarray, weight: Any, ignore_index: int, dtype: Any) -> tuple:
+def _labels(labels: np.ndarray, weight: Any, ignore_index: int | None, dtype: Any) -> tuple:
     """For labels y (N, *d): ``idx`` (N, 1, *d) to index the class axis; ``keep`` (1 where the
     label counts, 0 where it is ``ignore_index``); ``base`` = w_y·keep; and the mean's n = Σ base.
-    ``keep`` and ``base`` are the number 1.0 when nothing is weighted or ignored."""
+    ``keep`` and ``base`` are the number 1.0 when nothing is weighted or ignored.
+    ``ignore_index`` is None when the caller's check found no label equal to it."""
     with_class_axis = labels.shape[:1] + (1,) + labels.shape[1:]
-    kept = labels != ignore_index
-    if kept.all():
+    kept = None if ignore_index is None else labels != ignore_index
+    if kept is None or kept.all():
         idx, keep = labels.reshape(with_class_axis), 1.0
     else:
         idx = np.where(kept, labels, 0).reshape(with_class_axis)
@@ -125,7 +127,7 @@ class CrossEntropy(Function):
     @staticmethod
     def forward(ctx, x, q=None, *, labels, weight, ignore_index, reduction, label_smoothing):
         n_cls, eps = x.shape[1], label_smoothing
-        z = x - x.max(axis=1, keepdims=True)
+        z = x - max_keepdims(x, 1)
         p = np.exp(z)
         s = p.sum(axis=1, keepdims=True)
         p /= s
@@ -276,8 +278,9 @@ def _class_weight(op: str, weight: Any, n_cls: int) -> np.ndarray | None:
     return w
 
 
-def _check_labels(op: str, x: Tensor, labels: np.ndarray, ignore_index: int) -> None:
-    """Labels must have the input's shape without the class axis, and name existing classes."""
+def _check_labels(op: str, x: Tensor, labels: np.ndarray, ignore_index: int) -> int | None:
+    """Labels must have the input's shape without the class axis, and name existing classes
+    (or be ``ignore_index``). Returns ``ignore_index``, or None when no label equals it."""
     if x.ndim == 1:
         if labels.ndim != 0:
             raise RuntimeError(
@@ -299,13 +302,17 @@ def _check_labels(op: str, x: Tensor, labels: np.ndarray, ignore_index: int) -> 
                 f"class-index targets must have the input's shape without the class "
                 f"dimension 1, i.e. {x.shape[:1] + x.shape[2:]}"
             )
-    if labels.size and (labels.min() < 0 or labels.max() >= n_cls):
+    if not labels.size:
+        return None
+    if labels.min() < 0 or labels.max() >= n_cls:
         bad = labels[((labels < 0) | (labels >= n_cls)) & (labels != ignore_index)]
         if bad.size:
             raise IndexError(
                 f"{op}(): target {bad.flat[0]} is out of bounds for {n_cls} classes (class "
                 f"indices go from 0 to {n_cls - 1}; ignore_index is {ignore_index})"
             )
+        return ignore_index  # the labels out of range are ignore_index
+    return ignore_index if 0 <= ignore_index < n_cls else None
 
 
 def _batched(x: Tensor) -> Tensor:
@@ -361,7 +368,7 @@ def cross_entropy(
         q = as_float_tensor(target, x)
         out = CrossEntropy.apply(_batched(x), _batched(q), labels=None, **params)
     elif t.dtype.kind in "iu":
-        _check_labels(op, x, t, ignore_index)
+        params["ignore_index"] = _check_labels(op, x, t, ignore_index)
         out = CrossEntropy.apply(_batched(x), labels=t.reshape(-1) if x.ndim == 1 else t, **params)
     else:
         raise TypeError(
@@ -398,12 +405,11 @@ def nll_loss(
         )
     n_cls = x.shape[0] if x.ndim == 1 else x.shape[1]
     w = _class_weight(op, weight, n_cls)
-    _check_labels(op, x, t, ignore_index)
     out = NLLLoss.apply(
         _batched(x),
         labels=t.reshape(-1) if x.ndim == 1 else t,
         weight=w,
-        ignore_index=ignore_index,
+        ignore_index=_check_labels(op, x, t, ignore_index),
         reduction=reduction,
     )
     return out.reshape(()) if x.ndim == 1 and reduction == "none" else out
