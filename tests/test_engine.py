@@ -218,6 +218,8 @@ def test_function_apply_hands_non_tensor_arguments_to_forward():
     np.testing.assert_allclose(x.grad.data, [5.0, 5.0])
     assert z.grad_fn.next_edges == (x,) and y.grad_fn.next_edges == (x, None, None)
     assert not ScaleShift.apply(ag.tensor([1.0]), 2.0).requires_grad
+    dot = ag.to_dot(y)  # the numbers are no inputs of the drawing
+    assert "ScaleShift" in dot and "no grad" not in dot
 
 
 # -- detach, in place, versions ----------------------------------------------------------------

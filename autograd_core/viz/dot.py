@@ -86,7 +86,7 @@ def _broadcast(out_shape: tuple | None, in_shapes: tuple, i: int) -> tuple:
     if out_shape is None or shape == out_shape or len(shape) > len(out_shape):
         return ()
     try:
-        if np.broadcast_shapes(*in_shapes) != tuple(out_shape):
+        if np.broadcast_shapes(*[s for s in in_shapes if s is not None]) != tuple(out_shape):
             return ()
     except ValueError:
         return ()
@@ -371,8 +371,8 @@ class _Drawer:
             dst = self.gid[gn] if gn is not None else f"op{k}"
             for i, e in enumerate(n.next_edges):
                 if e is None:
-                    if not self.opts["show_constants"]:
-                        continue
+                    if not self.opts["show_constants"] or n.in_shapes[i] is None:
+                        continue  # (None: an argument that is not a Tensor, e.g. a number)
                     src = f"c{k}_{i}"
                     lines.append(
                         f'{src} [shape=note, fontsize=8, fontcolor="#64748b", color="#cbd5e1", '
