@@ -39,3 +39,27 @@ def as_dtype(dtype: Any) -> np.dtype:
 def is_floating(dtype: np.dtype) -> builtins.bool:
     """True for float16/32/64."""
     return dtype.kind == "f"
+
+
+#: Python numbers as read-only 0-d arrays, per float dtype: numpy multiplies an array by a 0-d
+#: array of its own dtype about 0.4 µs faster than by a Python float (no scalar conversion),
+#: with the same result (numpy 2 casts the Python number to the array's dtype either way).
+_CONSTANTS: dict = {np.dtype(np.float32): {}, F64: {}}
+_MAX_CONSTANTS = 256  # per dtype; other numbers stay Python numbers
+_PY_NUMBERS = (builtins.int, builtins.float)
+
+
+def constant(c: Any, like: np.ndarray) -> Any:
+    """``c`` as a cached 0-d array of ``like``'s dtype when that is float32/float64 and ``c`` a
+    non-zero Python int or float, else ``c`` itself: the operand for ``like * c`` and the like.
+    (0 is left alone: 0.0 and -0.0 are one dict key.)"""
+    table = _CONSTANTS.get(like.dtype)
+    if table is None or type(c) not in _PY_NUMBERS or not c:
+        return c
+    a = table.get(c)
+    if a is None:
+        if len(table) >= _MAX_CONSTANTS or c != c:  # (each NaN object would be a new key)
+            return c
+        a = table[c] = np.array(c, dtype=like.dtype)
+        a.flags.writeable = False
+    return a

@@ -425,6 +425,40 @@ def test_pointwise_losses_gradcheck(name, reduction):
     assert ag.gradgradcheck(f, xs)
 
 
+@settings(max_examples=10, deadline=None)
+@given(n=st.integers(1, 6), c=st.integers(1, 5), mean=st.booleans(), seed=st.integers(0, 2**16))
+def test_plain_cross_entropy_fast_node_gradcheck_and_torch(n, c, mean, seed):
+    """(N, C) logits with labels and nothing weighted, ignored or smoothed take one lean node
+    (LabelCrossEntropy): first and second derivatives, and torch's values."""
+    rng = np.random.default_rng(seed)
+    x = ag.tensor(rng.standard_normal((n, c)) * 3, requires_grad=True)
+    y = ag.tensor(rng.integers(0, c, n))
+    reduction = "mean" if mean else "sum"
+
+    def f(a):
+        return F.cross_entropy(a, y, reduction=reduction)
+
+    assert f(x).grad_fn.name == "LabelCrossEntropyBackward"
+    assert ag.gradcheck(f, (x,))
+    assert ag.gradgradcheck(f, (x,))
+    for dtype in (np.float32, np.float64):
+        _run_both(
+            lambda a, b: F.cross_entropy(a, b, reduction=reduction),
+            lambda a, b: TF.cross_entropy(a, b, reduction=reduction),
+            [x.data.astype(dtype), y.data],
+            wrt=[0],
+            tol=1e-6 if dtype == np.float32 else 1e-10,
+        )
+
+
+def test_cross_entropy_label_at_ignore_index_is_not_the_fast_node():
+    x = ag.tensor(np.zeros((3, 4)), requires_grad=True)
+    assert F.cross_entropy(x, [0, 2, 3], ignore_index=2).grad_fn.name == "CrossEntropyBackward"
+    np.testing.assert_allclose(F.cross_entropy(x, [0, 2, 3], ignore_index=2).item(), np.log(4))
+    with pytest.raises(IndexError, match="target 7 is out of bounds for 4 classes"):
+        F.cross_entropy(x, [0, 7, 3])
+
+
 def test_cross_entropy_double_backward_matches_torch():
     """A gradient penalty: d/dx of |dL/dx|², through the fused op's create_graph path."""
     x = RNG.standard_normal((5, 4))

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import _generic as xp
+from ..dtypes import constant
 from ..function import Function
 from ..tensor import Tensor
 
@@ -62,30 +63,6 @@ __all__ = [
 ]
 
 _SCALAR = (Number, np.generic)
-_PY_NUMBER_TYPES = (int, float)
-
-
-#: Python numbers as read-only 0-d arrays, per float dtype: numpy multiplies an array by a 0-d
-#: array of its own dtype about 0.4 µs faster than by a Python float (no scalar conversion),
-#: with the same result (numpy 2 casts the Python number to the array's dtype either way).
-_CONSTANTS: dict = {np.dtype(np.float32): {}, np.dtype(np.float64): {}}
-_MAX_CONSTANTS = 256  # per dtype; other numbers stay Python numbers
-
-
-def _const(c: Any, x: np.ndarray) -> Any:
-    """``c`` as a cached 0-d array of ``x``'s dtype when ``x`` is float32/float64 and ``c`` a
-    non-zero Python int or float, else ``c`` itself. (0 is left alone: 0.0 and -0.0 are one
-    dict key.)"""
-    table = _CONSTANTS.get(x.dtype)
-    if table is None or type(c) not in _PY_NUMBER_TYPES or not c:
-        return c
-    a = table.get(c)
-    if a is None:
-        if len(table) >= _MAX_CONSTANTS or c != c:  # (each NaN object would be a new key)
-            return c
-        a = table[c] = np.array(c, dtype=x.dtype)
-        a.flags.writeable = False
-    return a
 
 
 def _scalar(c: Any) -> Any:
@@ -242,7 +219,7 @@ class AddScalar(Function):
 
     @staticmethod
     def forward(ctx, x, c):
-        return x + _const(c, x)
+        return x + constant(c, x)
 
     @staticmethod
     def backward(ctx, g):
@@ -256,7 +233,7 @@ class MulScalar(Function):
 
     @staticmethod
     def forward(ctx, x, c):
-        ctx.c = c = _const(c, x)
+        ctx.c = c = constant(c, x)
         return x * c
 
     @staticmethod
@@ -271,7 +248,7 @@ class DivScalar(Function):
 
     @staticmethod
     def forward(ctx, x, c):
-        ctx.c = c = _const(c, x)
+        ctx.c = c = constant(c, x)
         return x / c
 
     @staticmethod
@@ -284,7 +261,7 @@ class RSubScalar(Function):
 
     @staticmethod
     def forward(ctx, x, c):
-        return _const(c, x) - x
+        return constant(c, x) - x
 
     @staticmethod
     def backward(ctx, g):

@@ -200,6 +200,42 @@ class CrossEntropy(Function):
         return dx, dq
 
 
+class LabelCrossEntropy(Function):
+    """The lectures' loss, CrossEntropy's common case in fewer steps: softmax cross-entropy of
+    logits x (N, C) with class labels y (N,), summed over the rows and scaled by s (1/N for
+    'mean', 1 for 'sum'). With m the row maxima and p = softmax(x):
+
+        loss = s·Σ_i (log Σ_c exp(x_ic - m_i) - (x_iy_i - m_i))
+        dloss/dx = s·(p - onehot(y))
+    """
+
+    @staticmethod
+    def forward(ctx, x, *, labels, scale):
+        rows = np.arange(len(labels))
+        z = x - max_keepdims(x, 1)
+        p = np.exp(z)
+        sums = p.sum(axis=1)
+        loss = (np.log(sums) - z[rows, labels]).sum() * scale  # IndexError: a label ≥ C
+        p /= sums[:, None]
+        ctx.save_for_backward(x)
+        ctx.p, ctx.rows, ctx.labels, ctx.scale = p, rows, labels, scale
+        return loss
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        coef = g * ctx.scale
+        if _is_array(x):
+            dx = ctx.p * coef
+            dx[ctx.rows, ctx.labels] -= coef
+            return dx
+        from .nnops import softmax  # create_graph: the same formula with ops
+
+        onehot = np.zeros(x.shape, x.dtype)
+        onehot[ctx.rows, ctx.labels] = 1
+        return (softmax(x, dim=1) - onehot) * coef
+
+
 class NLLLoss(Function):
     """Negative log-likelihood: x holds log-probabilities (N, C, *d), y the labels (N, *d).
 
@@ -338,6 +374,28 @@ def cross_entropy(
     'mean' divides by the summed weights of the counted labels (by the number of positions
     for probability targets).
     """
+    if (
+        type(input) is Tensor
+        and input.data.ndim == 2
+        and weight is None
+        and not label_smoothing
+        and reduction in ("mean", "sum")
+        and size_average is None is reduce
+        and not 0 <= ignore_index < input.data.shape[1]
+    ):  # the common case: (N, C) logits, labels (N,), nothing weighted, ignored or smoothed
+        t = target.data if type(target) is Tensor else target
+        if (
+            type(t) is np.ndarray
+            and t.shape == input.data.shape[:1]
+            and t.dtype.kind in "iu"
+            and t.size
+            and t.min() >= 0
+        ):
+            try:
+                scale = 1.0 / t.size if reduction == "mean" else 1.0
+                return LabelCrossEntropy.apply(input, labels=t, scale=scale)
+            except IndexError:  # a label ≥ C (or = ignore_index ≥ C): the general path decides
+                pass
     op = "cross_entropy"
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction(op, reduction)
