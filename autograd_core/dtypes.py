@@ -41,25 +41,34 @@ def is_floating(dtype: np.dtype) -> builtins.bool:
     return dtype.kind == "f"
 
 
-#: Python numbers as read-only 0-d arrays, per float dtype: numpy multiplies an array by a 0-d
-#: array of its own dtype about 0.4 µs faster than by a Python float (no scalar conversion),
-#: with the same result (numpy 2 casts the Python number to the array's dtype either way).
-_CONSTANTS: dict = {np.dtype(np.float32): {}, F64: {}}
 _MAX_CONSTANTS = 256  # per dtype; other numbers stay Python numbers
 _PY_NUMBERS = (builtins.int, builtins.float)
 
 
-def constant(c: Any, like: np.ndarray) -> Any:
-    """``c`` as a cached 0-d array of ``like``'s dtype when that is float32/float64 and ``c`` a
-    non-zero Python int or float, else ``c`` itself: the operand for ``like * c`` and the like.
-    (0 is left alone: 0.0 and -0.0 are one dict key.)"""
-    table = _CONSTANTS.get(like.dtype)
-    if table is None or type(c) not in _PY_NUMBERS or not c:
-        return c
-    a = table.get(c)
-    if a is None:
-        if len(table) >= _MAX_CONSTANTS or c != c:  # (each NaN object would be a new key)
+class _Constants(builtins.dict):
+    """Python numbers as read-only 0-d arrays of one float dtype, made on first use: numpy
+    multiplies an array by a 0-d array of its own dtype about 0.4 µs faster than by a Python
+    float (no scalar conversion), with the same result (numpy 2 casts the Python number to the
+    array's dtype either way). 0 stays a number (0.0 and -0.0 would be one key), as do NaN
+    (each NaN object would be a new key) and every number once the table is full."""
+
+    def __init__(self, dtype: Any) -> None:
+        super().__init__()
+        self.dtype = dtype
+
+    def __missing__(self, c: Any) -> Any:
+        if type(c) not in _PY_NUMBERS or not c or c != c or len(self) >= _MAX_CONSTANTS:
             return c
-        a = table[c] = np.array(c, dtype=like.dtype)
+        a = self[c] = np.array(c, dtype=self.dtype)
         a.flags.writeable = False
-    return a
+        return a
+
+
+_CONSTANTS = {DEFAULT_FLOAT: _Constants(DEFAULT_FLOAT), F64: _Constants(F64)}
+
+
+def constant(c: Any, like: np.ndarray) -> Any:
+    """The operand for ``like * c`` and the like: a Python number ``c`` as a cached 0-d array
+    of ``like``'s dtype when that is float32/float64, else ``c`` itself."""
+    table = _CONSTANTS.get(like.dtype)
+    return c if table is None else table[c]

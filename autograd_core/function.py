@@ -198,6 +198,33 @@ class Function:
                 _anomaly_check_forward(ctx, inputs, result)
         return result
 
+    @classmethod
+    def _apply_constant(cls, x: Tensor, c: Any) -> Any:
+        """``cls.apply(x, c)`` for a Tensor x and a Python number c (``x * 2.0`` and the
+        like): the same result and node, with none of apply's argument handling (a quarter
+        of the cost of a scalar op on a small tensor). Anomaly mode, recording for the
+        drawings and no_grad take apply itself."""
+        if not STATE.plain:
+            return cls.apply(x, c)
+        ctx = _new(cls)
+        ctx._saved = ()
+        a = x.data
+        raw = cls.forward(ctx, a, c)
+        out = raw if type(raw) is np.ndarray else np.asarray(raw)
+        if out.dtype is _F64 and a.dtype is not _F64 and not cls.keeps_float64:
+            out = out.astype(np.float32)  # int tensor / 2.5 is float32, as in PyTorch
+        if not x.requires_grad:
+            return _tensor(out, False, None)
+        fn = x.grad_fn
+        ctx.next_edges = (x if fn is None else fn,)
+        ctx.in_shapes = (a.shape,)
+        ctx.seq = next(SEQ)
+        ctx._out = out if out.size <= KEEP_SIZE else None
+        result = _tensor(out, True, ctx)
+        if ctx._saved:
+            ctx._bind_saved((x, c), raw, result)
+        return result
+
     def _bind_saved(self, inputs: tuple, raw_out: Any, result: Any) -> None:
         """Note where each saved array came from (input i, the output, or a constant) and the
         version of that tensor now, so that backward can detect in-place changes and, with

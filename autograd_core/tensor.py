@@ -421,17 +421,17 @@ class Tensor:
     # Python numbers go straight to the scalar form of the op (the common case in a chain).
     def __add__(self, other: Any) -> Tensor:
         if type(other) in _PY_NUMBERS:
-            return _ew.AddScalar.apply(self, other)
+            return _ew.AddScalar._apply_constant(self, other)
         return _ew.add(self, other)
 
     def __radd__(self, other: Any) -> Tensor:
         if type(other) in _PY_NUMBERS:
-            return _ew.AddScalar.apply(self, other)
+            return _ew.AddScalar._apply_constant(self, other)
         return _ew.add(other, self)
 
     def __sub__(self, other: Any) -> Tensor:
         if type(other) in _PY_NUMBERS:
-            return _ew.AddScalar.apply(self, -other)
+            return _ew.AddScalar._apply_constant(self, -other)
         return _ew.sub(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
@@ -439,12 +439,12 @@ class Tensor:
 
     def __mul__(self, other: Any) -> Tensor:
         if type(other) in _PY_NUMBERS:
-            return _ew.MulScalar.apply(self, other)
+            return _ew.MulScalar._apply_constant(self, other)
         return _ew.mul(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
         if type(other) in _PY_NUMBERS:
-            return _ew.MulScalar.apply(self, other)
+            return _ew.MulScalar._apply_constant(self, other)
         return _ew.mul(other, self)
 
     def __truediv__(self, other: Any) -> Tensor:

@@ -222,6 +222,25 @@ def test_function_apply_hands_non_tensor_arguments_to_forward():
     assert "ScaleShift" in dot and "no grad" not in dot
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_constant_fast_path_builds_the_node_apply_builds(dtype):
+    from autograd_core.ops import elementwise as ew
+
+    for op in (ew.AddScalar, ew.MulScalar, ew.DivScalar, ew.RSubScalar, ew.RDivScalar):
+        for grad in (True, False) if dtype != np.int64 else (False,):
+            x = ag.tensor(np.array([1, 2, 4], dtype), requires_grad=grad) * 1
+            fast, slow = op._apply_constant(x, 2.5), op.apply(x, 2.5)
+            assert fast.dtype == slow.dtype and fast.requires_grad == slow.requires_grad
+            np.testing.assert_array_equal(fast.data, slow.data)
+            if grad:
+                f, s = fast.grad_fn, slow.grad_fn
+                assert type(f) is type(s) and f.next_edges == s.next_edges
+                assert f.in_shapes == s.in_shapes and len(f._saved) == len(s._saved)
+                assert f._saved_src == s._saved_src
+            with ag.no_grad():
+                assert op._apply_constant(x, 2.5).grad_fn is None
+
+
 # -- detach, in place, versions ----------------------------------------------------------------
 def test_detach_shares_storage():
     w = leaf(np.zeros((2, 3)))

@@ -590,7 +590,7 @@ def add(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
 
 
 def _add_scalar(x: Tensor, c: Any) -> Tensor:
-    return AddScalar.apply(x, c)
+    return AddScalar._apply_constant(x, c)
 
 
 def sub(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
@@ -601,13 +601,13 @@ def sub(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
         input,
         other,
         Sub,
-        lambda x, c: AddScalar.apply(x, -c),
-        lambda x, c: RSubScalar.apply(x, c),
+        lambda x, c: AddScalar._apply_constant(x, -c),
+        lambda x, c: RSubScalar._apply_constant(x, c),
     )
 
 
 def _mul_scalar(x: Tensor, c: Any) -> Tensor:
-    return MulScalar.apply(x, c)
+    return MulScalar._apply_constant(x, c)
 
 
 def mul(input: Any, other: Any) -> Tensor:
@@ -624,8 +624,8 @@ def div(input: Any, other: Any) -> Tensor:
         input,
         other,
         Div,
-        lambda x, c: DivScalar.apply(x, c),
-        lambda x, c: RDivScalar.apply(x, c),
+        lambda x, c: DivScalar._apply_constant(x, c),
+        lambda x, c: RDivScalar._apply_constant(x, c),
     )
 
 
