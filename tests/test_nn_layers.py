@@ -486,3 +486,14 @@ def test_summary_keeps_modes_and_counts_frozen_params():
 def test_summary_error_names_the_problem():
     with pytest.raises(RuntimeError, match="linear"):
         nn.summary(nn.Linear(3, 2), (4,))
+
+
+def test_linear_reads_its_registered_parameters():
+    m = nn.Linear(3, 2)
+    x = ag.ones(4, 3)
+    np.testing.assert_allclose(m(x).data, x.data @ m.weight.data.T + m.bias.data, rtol=1e-6)
+    m.bias = None  # as in PyTorch: no bias from now on
+    np.testing.assert_allclose(m(x).data, x.data @ m.weight.data.T, rtol=1e-6)
+    del m.weight
+    with pytest.raises(AttributeError, match="'Linear' object has no attribute 'weight'"):
+        m(x)

@@ -63,7 +63,12 @@ class Linear(Module):
         reset_fan_in_uniform(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        return linear(input, self.weight, self.bias)
+        p = self._parameters  # = self.weight, self.bias: the registry Module.__getattr__ reads,
+        try:  # read directly (two attribute misses and lookups less, about 1 µs per call)
+            w, b = p["weight"], p["bias"]
+        except KeyError:  # deleted: self.weight raises the AttributeError that names it
+            w, b = self.weight, self.bias
+        return linear(input, w, b)
 
     def extra_repr(self) -> str:
         return (
