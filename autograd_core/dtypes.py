@@ -47,10 +47,11 @@ _PY_NUMBERS = (builtins.int, builtins.float)
 
 class _Constants(builtins.dict):
     """Python numbers as read-only 0-d arrays of one float dtype, made on first use: numpy
-    multiplies an array by a 0-d array of its own dtype about 0.4 µs faster than by a Python
-    float (no scalar conversion), with the same result (numpy 2 casts the Python number to the
-    array's dtype either way). 0 stays a number (0.0 and -0.0 would be one key), as do NaN
-    (each NaN object would be a new key) and every number once the table is full."""
+    multiplies a small array by a 0-d array of its own dtype about 0.4 µs faster than by a
+    Python float, and adds 0.13 µs faster (no scalar conversion), with the same result (numpy
+    2 casts the Python number to the array's dtype either way). 0 stays a number (0.0 and -0.0
+    would be one key), as do NaN (each NaN object would be a new key) and every number once
+    the table is full."""
 
     def __init__(self, dtype: Any) -> None:
         super().__init__()
