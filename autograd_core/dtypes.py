@@ -42,7 +42,8 @@ def is_floating(dtype: np.dtype) -> builtins.bool:
 
 
 _MAX_CONSTANTS = 256  # per dtype; other numbers stay Python numbers
-_PY_NUMBERS = (builtins.int, builtins.float)
+#: The Python number types that scalar ops take as they are (bool and numpy scalars aside).
+PY_NUMBERS = frozenset((builtins.int, builtins.float))
 
 
 class _Constants(builtins.dict):
@@ -58,7 +59,7 @@ class _Constants(builtins.dict):
         self.dtype = dtype
 
     def __missing__(self, c: Any) -> Any:
-        if type(c) not in _PY_NUMBERS or not c or c != c or len(self) >= _MAX_CONSTANTS:
+        if type(c) not in PY_NUMBERS or not c or c != c or len(self) >= _MAX_CONSTANTS:
             return c
         a = self[c] = np.array(c, dtype=self.dtype)
         a.flags.writeable = False

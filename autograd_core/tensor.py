@@ -19,7 +19,7 @@ from . import dtypes
 from .grad_mode import INPLACE, SEQ, STATE, no_grad
 
 _F64 = dtypes.F64
-_PY_NUMBERS = frozenset((builtins.float, builtins.int))
+_PY_NUMBERS = dtypes.PY_NUMBERS  # (a module global: read on every scalar op)
 
 
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:

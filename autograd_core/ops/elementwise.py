@@ -586,11 +586,7 @@ def add(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
     """input + alpha * other"""
     if alpha != 1:
         other = mul(other, alpha)
-    return _binary(input, other, Add, _add_scalar, _add_scalar)
-
-
-def _add_scalar(x: Tensor, c: Any) -> Tensor:
-    return AddScalar._apply_constant(x, c)
+    return _binary(input, other, Add, AddScalar._apply_constant, AddScalar._apply_constant)
 
 
 def sub(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
@@ -602,17 +598,13 @@ def sub(input: Any, other: Any, *, alpha: float = 1) -> Tensor:
         other,
         Sub,
         lambda x, c: AddScalar._apply_constant(x, -c),
-        lambda x, c: RSubScalar._apply_constant(x, c),
+        RSubScalar._apply_constant,
     )
-
-
-def _mul_scalar(x: Tensor, c: Any) -> Tensor:
-    return MulScalar._apply_constant(x, c)
 
 
 def mul(input: Any, other: Any) -> Tensor:
     """input * other"""
-    return _binary(input, other, Mul, _mul_scalar, _mul_scalar)
+    return _binary(input, other, Mul, MulScalar._apply_constant, MulScalar._apply_constant)
 
 
 multiply = mul
@@ -624,8 +616,8 @@ def div(input: Any, other: Any) -> Tensor:
         input,
         other,
         Div,
-        lambda x, c: DivScalar._apply_constant(x, c),
-        lambda x, c: RDivScalar._apply_constant(x, c),
+        DivScalar._apply_constant,
+        RDivScalar._apply_constant,
     )
 
 

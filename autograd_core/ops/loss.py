@@ -25,7 +25,7 @@ from ..function import Function
 from ..grad_mode import STATE
 from ..tensor import Tensor
 from .elementwise import as_operand
-from .nnops import max_keepdims
+from .nnops import log_softmax, max_keepdims, softmax
 
 __all__: list[str] = []
 
@@ -182,8 +182,6 @@ class CrossEntropy(Function):
                 dq = -(1 - ctx.eps) * coef * (ctx.logp if wc is None else wc * ctx.logp)
             return dx, dq
         # create_graph: the same formulas with ops (softmax recomputed from the saved logits)
-        from .nnops import log_softmax, softmax
-
         if ctx.idx is not None:
             a = _scatter(x.shape, ctx.idx, ctx.sparse, x.dtype)
             if ctx.dense is not None:
@@ -229,9 +227,7 @@ class LabelCrossEntropy(Function):
             dx = ctx.p * coef
             dx[ctx.rows, ctx.labels] -= coef
             return dx
-        from .nnops import softmax  # create_graph: the same formula with ops
-
-        onehot = np.zeros(x.shape, x.dtype)
+        onehot = np.zeros(x.shape, x.dtype)  # create_graph: the same formula with ops
         onehot[ctx.rows, ctx.labels] = 1
         return (softmax(x, dim=1) - onehot) * coef
 
