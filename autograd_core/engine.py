@@ -23,7 +23,7 @@ import numpy as np
 
 from ._generic import sum_to
 from .function import KEEP_SIZE, Function, GraphCtx
-from .grad_mode import INPLACE, STATE, enable_grad, no_grad
+from .grad_mode import INPLACE, STATE
 from .tensor import Tensor
 
 
@@ -112,7 +112,9 @@ def run_backward(
     # (every node with a share in ``grads`` is in the heap), so it runs next, its gradient
     # carried in ``nxt_g`` rather than stored in ``grads``.
     nxt = nxt_g = None
-    with enable_grad() if create_graph else no_grad():
+    prev_mode = STATE.enabled  # the rules' own ops are recorded only under create_graph
+    STATE.enabled = create_graph  # (set directly: a no_grad() block costs about 1 µs)
+    try:
         while True:
             if nxt is not None:
                 e, g, nxt = nxt, nxt_g, None
@@ -206,6 +208,8 @@ def run_backward(
             if recorder is not None:
                 recorder.visit_leaf(leaf, g)
             _reach_leaf(leaf, g, create_graph, capture, shared)
+    finally:
+        STATE.enabled = prev_mode
 
 
 def _send(e: Any, g: Any, grads: dict, heap: list, leaves: list) -> None:
