@@ -439,6 +439,19 @@ def test_relu_and_abs_gradient_at_zero_is_zero():
     np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.int32, np.uint8])
+def test_relu_keeps_the_dtype_and_numpys_values(dtype):
+    # floats compare with a cached 0-d zero of their own dtype; other dtypes with the number 0
+    a = np.array([-3, -0.0, 0, 2, 7, np.nan, -np.inf, np.inf])
+    if not np.issubdtype(dtype, np.floating):
+        a = np.array([-3, 0, 2, 7])  # (-3 wraps to 253 in uint8)
+    a = a.astype(dtype)
+    y = ag.relu(ag.tensor(a))
+    assert y.dtype == dtype
+    np.testing.assert_array_equal(y.data, np.maximum(a, 0))
+    assert not np.signbit(y.data).any()
+
+
 def test_clamp_needs_a_bound():
     with pytest.raises(ValueError, match="clamp"):
         ag.clamp(ag.tensor([1.0]))

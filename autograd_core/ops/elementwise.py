@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import _generic as xp
-from ..dtypes import constant
+from ..dtypes import constant, zero
 from ..function import Function
 from ..tensor import Tensor
 
@@ -466,8 +466,9 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.mask = x > 0
-        return np.maximum(x, 0)
+        z = zero(x)
+        ctx.mask = x > z
+        return np.maximum(x, z)
 
     @staticmethod
     def backward(ctx, g):
