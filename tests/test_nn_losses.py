@@ -459,6 +459,24 @@ def test_cross_entropy_label_at_ignore_index_is_not_the_fast_node():
         F.cross_entropy(x, [0, 7, 3])
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int8, np.uint8, np.uint64])
+def test_cross_entropy_labels_out_of_range_are_named_for_every_integer_dtype(dtype):
+    # the fast node takes labels only when all are in [0, C); the rest get the general path
+    # (which ignores -100, the default ignore_index, and names any other)
+    x = ag.tensor(RNG.standard_normal((4, 3)), requires_grad=True)
+    good = np.array([0, 2, 1, 2], dtype)
+    loss = F.cross_entropy(x, good)
+    assert loss.grad_fn.name == "LabelCrossEntropyBackward"
+    logp = x.data - np.log(np.exp(x.data).sum(1, keepdims=True))
+    np.testing.assert_allclose(loss.item(), -logp[np.arange(4), good].mean(), rtol=1e-6)
+    bad = [3, 100] + ([-1, -5] if np.issubdtype(dtype, np.signedinteger) else [])
+    for v in bad:
+        y = good.copy()
+        y[2] = v
+        with pytest.raises(IndexError, match=f"target {v} is out of bounds for 3 classes"):
+            F.cross_entropy(x, y)
+
+
 def test_cross_entropy_double_backward_matches_torch():
     """A gradient penalty: d/dx of |dL/dx|², through the fused op's create_graph path."""
     x = RNG.standard_normal((5, 4))

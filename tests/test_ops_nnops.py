@@ -87,6 +87,21 @@ def test_row_maximum_shift_is_numpys_max(shape):
         np.testing.assert_array_equal(max_keepdims(x, axis), x.max(axis=axis, keepdims=True))
 
 
+def test_cached_ones_vectors_are_read_only_and_bounded():
+    # the row sums of cross-entropy and the bias gradient of linear are products with these
+    from autograd_core import dtypes
+
+    f32 = np.dtype(np.float32)
+    v = dtypes.ones(7, f32)
+    assert v.dtype == f32 and v.shape == (7,) and (v == 1).all()
+    assert dtypes.ones(7, f32) is v  # one per size and dtype
+    assert dtypes.ones(7, np.dtype(np.float64)).dtype == np.float64
+    with pytest.raises(ValueError, match="read-only"):
+        v[0] = 2
+    big = dtypes.ones(5000, f32)
+    assert not big.flags.writeable and dtypes.ones(5000, f32) is not big  # not kept
+
+
 def test_dtype_argument_and_integer_input():
     x = ag.tensor([[1.0, 2.0, 3.0]])
     assert ag.softmax(x, 1, dtype=ag.float64).dtype == np.float64

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..dtypes import ones
 from ..function import Function
 from ..tensor import Tensor
 from .elementwise import as_operand
@@ -49,7 +50,7 @@ class Linear(Function):
         gb = None
         if len(need) > 2 and need[2]:  # Σ_rows G: as a product with ones on arrays (BLAS, 3x
             # faster than numpy's sum over the short axis 0 of a (64, 16) array)
-            gb = g2.sum(axis=0) if isinstance(g2, Tensor) else np.ones(len(g2), g2.dtype) @ g2
+            gb = g2.sum(axis=0) if isinstance(g2, Tensor) else ones(len(g2), g2.dtype) @ g2
         return gx, gw, gb
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import _generic as xp
+from ..dtypes import ones
 from ..function import Function
 from ..grad_mode import STATE
 from ..tensor import Tensor
@@ -30,6 +31,7 @@ from .nnops import log_softmax, max_keepdims, softmax
 __all__: list[str] = []
 
 _REDUCTIONS = ("none", "mean", "sum")
+_UNSIGNED = {np.dtype(f"i{k}"): np.dtype(f"u{k}") for k in (1, 2, 4, 8)}
 
 
 def _reduced(loss: np.ndarray, reduction: str, n: float) -> np.ndarray:
@@ -200,23 +202,28 @@ class CrossEntropy(Function):
 
 class LabelCrossEntropy(Function):
     """The lectures' loss, CrossEntropy's common case in fewer steps: softmax cross-entropy of
-    logits x (N, C) with class labels y (N,), summed over the rows and scaled by s (1/N for
-    'mean', 1 for 'sum'). With m the row maxima and p = softmax(x):
+    logits x (N, C) with class labels y (N,), all in [0, C), summed over the rows and scaled by
+    s (1/N for 'mean', 1 for 'sum'). With m the row maxima, e = exp(x - m) and p = softmax(x):
 
-        loss = s·Σ_i (log Σ_c exp(x_ic - m_i) - (x_iy_i - m_i))
-        dloss/dx = s·(p - onehot(y))
+        loss = s·Σ_i (log Σ_c e_ic - (x_iy_i - m_i))
+        dloss/dx = s·(p - onehot(y)) = s·e / Σ_c e - s·onehot(y)
+
+    The arrays are worked on transposed, (C, N): each step then runs along rows of length N
+    rather than over N short rows (about 3 µs less for (64, 10)); the gradient is handed back
+    as a transposed view.
     """
 
     @staticmethod
     def forward(ctx, x, *, labels, scale):
-        rows = np.arange(len(labels))
-        z = x - max_keepdims(x, 1)
-        p = np.exp(z)
-        sums = p.sum(axis=1)
-        loss = (np.log(sums) - z[rows, labels]).sum() * scale  # IndexError: a label ≥ C
-        p /= sums[:, None]
+        n, c = x.shape
+        zt = x.T.copy()  # (C, N)
+        zt -= np.maximum.reduce(zt)
+        at = labels.astype(np.intp, copy=False) * n + np.arange(n)  # each row's label in zt.flat
+        e = np.exp(zt)
+        sums = ones(c, e.dtype) @ e  # Σ_c, as one BLAS call
+        loss = np.add.reduce(np.log(sums) - zt.take(at)) * scale
         ctx.save_for_backward(x)
-        ctx.p, ctx.rows, ctx.labels, ctx.scale = p, rows, labels, scale
+        ctx.e, ctx.sums, ctx.at, ctx.labels, ctx.scale = e, sums, at, labels, scale
         return loss
 
     @staticmethod
@@ -224,11 +231,11 @@ class LabelCrossEntropy(Function):
         (x,) = ctx.saved_tensors
         coef = g * ctx.scale
         if _is_array(x):
-            dx = ctx.p * coef
-            dx[ctx.rows, ctx.labels] -= coef
-            return dx
+            dxt = ctx.e * (coef / ctx.sums)
+            dxt.ravel()[ctx.at] -= coef
+            return dxt.T
         onehot = np.zeros(x.shape, x.dtype)  # create_graph: the same formula with ops
-        onehot[ctx.rows, ctx.labels] = 1
+        onehot[np.arange(len(ctx.labels)), ctx.labels] = 1
         return (softmax(x, dim=1) - onehot) * coef
 
 
@@ -385,13 +392,12 @@ def cross_entropy(
             and t.shape == input.data.shape[:1]
             and t.dtype.kind in "iu"
             and t.size
-            and t.min() >= 0
+            # every label in [0, C) (seen as unsigned, a negative label is huge); any other
+            # goes to the general path, which names it (or ignores it, = ignore_index)
+            and np.maximum.reduce(t.view(_UNSIGNED.get(t.dtype, t.dtype))) < input.data.shape[1]
         ):
-            try:
-                scale = 1.0 / t.size if reduction == "mean" else 1.0
-                return LabelCrossEntropy.apply(input, labels=t, scale=scale)
-            except IndexError:  # a label ≥ C (or = ignore_index ≥ C): the general path decides
-                pass
+            scale = 1.0 / t.size if reduction == "mean" else 1.0
+            return LabelCrossEntropy.apply(input, labels=t, scale=scale)
     op = "cross_entropy"
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction(op, reduction)
