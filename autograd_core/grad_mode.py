@@ -22,17 +22,19 @@ class _State(threading.local):
     no anomaly mode, no recording for the drawings): the one flag an op reads.
     """
 
-    def __init__(self) -> None:
-        self.enabled = True
-        self.anomaly = False
-        self.record = False  # keep every value and gradient for the drawings (viz.record())
-        self.recorder = None  # an object whose visit(...) sees every backward step (viz)
+    def __init__(self) -> None:  # (run again in each new thread, on its first use)
+        self.__dict__.update(
+            enabled=True,
+            anomaly=False,
+            record=False,  # keep every value and gradient for the drawings (viz.record())
+            recorder=None,  # an object whose visit(...) sees every backward step (viz)
+            plain=True,
+        )
 
     def __setattr__(self, name: str, value: Any) -> None:
-        super().__setattr__(name, value)
-        d = self.__dict__
-        plain = d.get("enabled", True) and not d.get("anomaly") and not d.get("record")
-        super().__setattr__("plain", plain)
+        d = self.__dict__  # this thread's: written directly (5x faster than super().__setattr__)
+        d[name] = value
+        d["plain"] = d["enabled"] and not d["anomaly"] and not d["record"]
 
 
 STATE = _State()

@@ -255,7 +255,7 @@ def main() -> None:
         times = {lib: median_time(s, args.budget) for lib, s in steps.items()}
         base = times["numpy"]
         cells = "".join(
-            f"{t * 1e3:>8.2f}ms {t / base:>4.2f}x" if lib != "numpy" else f"{t * 1e3:>14.2f}ms"
+            f"{t * 1e3:>8.3f}ms {t / base:>4.2f}x" if lib != "numpy" else f"{t * 1e3:>14.3f}ms"
             for lib, t in times.items()
         )
         print(f"{name:<10}{cells}{target:>8.1f}x")
