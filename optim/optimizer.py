@@ -158,23 +158,27 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        states = self.state
         for group in self.param_groups:
-            maximize = group.get("maximize", False)
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = p.grad.data
-                if maximize:  # gradient ascent: follow +grad
-                    g = -g
-                state = states.get(p) or {}
-                self._update(p.data, g, state, group)
-                p._bump()
-                if state:
-                    states[p] = state
-                else:  # e.g. SGD without momentum keeps none, as in PyTorch
-                    states.pop(p, None)
+            self._step_group(group)
         return loss
+
+    def _step_group(self, group: dict) -> None:
+        """Update the parameters of ``group`` that have a gradient, one ``_update`` each."""
+        states = self.state
+        maximize = group.get("maximize", False)
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            g = p.grad.data
+            if maximize:  # gradient ascent: follow +grad
+                g = -g
+            state = states.get(p) or {}
+            self._update(p.data, g, state, group)
+            p._bump()
+            if state:
+                states[p] = state
+            else:  # e.g. SGD without momentum keeps none, as in PyTorch
+                states.pop(p, None)
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
         """Change the array ``p`` in place, using its gradient ``g`` (do not modify ``g``)."""

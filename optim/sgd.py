@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from autograd_core.dtypes import constant
+
 from .optimizer import Optimizer, _plus_scaled
 
 __all__ = ["SGD"]
@@ -54,6 +56,19 @@ class SGD(Optimizer):
             "maximize": maximize,
         }
         super().__init__(params, defaults)
+
+    def _step_group(self, group: dict) -> None:
+        if group["momentum"] or group["weight_decay"] or group["maximize"]:
+            super()._step_group(group)
+            return
+        # plain SGD, θ ← θ − lr·g, as _update computes it (lr cast to g's dtype), with lr as a
+        # cached 0-d array of that dtype (a faster product) and no state to look up
+        lr = float(group["lr"])
+        for p in group["params"]:
+            if p.grad is not None:
+                g = p.grad.data
+                np.subtract(p.data, g * constant(lr, g), out=p.data)
+                p._bump()
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
         lr = float(group["lr"])
