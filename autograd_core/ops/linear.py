@@ -61,22 +61,23 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     x = as_operand(input)
     w = as_operand(weight, x)
-    if w.ndim != 2:
+    xs, ws = x.data.shape, w.data.shape
+    if len(ws) != 2:
         raise RuntimeError(
-            f"linear(): weight must be 2-D (out_features, in_features), got shape {w.shape}"
+            f"linear(): weight must be 2-D (out_features, in_features), got shape {ws}"
         )
-    if x.ndim == 0 or x.shape[-1] != w.shape[1]:
+    if not xs or xs[-1] != ws[1]:
         raise RuntimeError(
-            f"linear(): input shape {x.shape} and weight shape {w.shape} cannot be multiplied "
-            f"(the input's last dimension must be in_features = {w.shape[1]})"
+            f"linear(): input shape {xs} and weight shape {ws} cannot be multiplied "
+            f"(the input's last dimension must be in_features = {ws[1]})"
         )
     if bias is None:
         return Linear.apply(x, w)
     b = as_operand(bias, x)
-    if b.shape not in ((w.shape[0],), ()):
+    if b.data.shape not in ((ws[0],), ()):
         raise RuntimeError(
-            f"linear(): bias shape {b.shape} does not match out_features = {w.shape[0]} "
-            f"(weight shape {w.shape})"
+            f"linear(): bias shape {b.data.shape} does not match out_features = {ws[0]} "
+            f"(weight shape {ws})"
         )
     return Linear.apply(x, w, b)
 

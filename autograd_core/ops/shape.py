@@ -117,7 +117,7 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
         raise RuntimeError(str(e)) from None
     if target == input.shape:
         return input
-    return as_view(Reshape.apply(input, shape=target), input)
+    return as_view(Reshape.apply(input, target), input)
 
 
 def _infer_shape(op: str, old: tuple, shape: tuple) -> tuple:
@@ -147,20 +147,21 @@ def view(input: Tensor, *shape: Any) -> Tensor:
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge the axes ``start_dim`` ... ``end_dim`` (both included) into one:
     a (2, 3, 4) tensor flattens to (24,), or with ``start_dim=1`` to (2, 12)."""
-    s = axis_arg("flatten", start_dim, max(input.ndim, 1), input.shape)
-    e = axis_arg("flatten", end_dim, max(input.ndim, 1), input.shape)
-    if input.ndim == 0:
+    shape = input.data.shape
+    nd = len(shape) or 1
+    s = axis_arg("flatten", start_dim, nd, shape)
+    e = axis_arg("flatten", end_dim, nd, shape)
+    if not shape:
         return reshape(input, 1)
     if s > e:
         raise RuntimeError(
             f"flatten(): start_dim {start_dim} cannot come after end_dim {end_dim} "
-            f"(tensor of shape {input.shape})"
+            f"(tensor of shape {shape})"
         )
-    shape = input.shape
     target = shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :]  # always valid
     if target == shape:
         return input
-    return as_view(Reshape.apply(input, shape=target), input)
+    return as_view(Reshape.apply(input, target), input)
 
 
 def squeeze(input: Tensor, dim: Any = None, *dims: int, axis: Any = None) -> Tensor:
